@@ -1,0 +1,34 @@
+# The two commands of the README: `make run` and `make test`.
+SHELL := /bin/bash
+export PATH := $(PATH):/opt/swift/usr/bin
+SWIFT ?= swift
+ANNEAL := .build/release/anneal
+PYTEST := .venv/bin/python -m pytest
+
+.PHONY: run test setup build build-debug swift-test compat bench-smoke bench clean
+
+run: setup build
+	$(ANNEAL) serve
+
+test: setup swift-test build compat bench-smoke
+
+setup:
+	@scripts/setup
+
+build:
+	$(SWIFT) build -c release --product anneal
+
+swift-test:
+	$(SWIFT) test
+
+compat: build
+	ANNEAL_BIN=$(abspath $(ANNEAL)) $(PYTEST) -q tests/compat
+
+bench-smoke: build
+	bench/http --smoke
+
+bench: build
+	bench/http
+
+clean:
+	rm -rf .build .venv

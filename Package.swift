@@ -1,0 +1,39 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "anneal",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "anneal", targets: ["anneal"]),
+    ],
+    targets: [
+        // C libraries from Debian, through system library targets.
+        .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // C for what Swift cannot call (variadic MHD functions).
+        .target(name: "CAnnealShim", dependencies: ["CMicroHTTPD"],
+                linkerSettings: [.linkedLibrary("microhttpd")]),
+
+        .target(name: "AnnealCore", swiftSettings: strict),
+        .target(name: "AnnealCrypto", dependencies: ["CCrypto"], swiftSettings: strict),
+        .target(name: "AnnealStore", dependencies: ["CSQLite", "AnnealCore"], swiftSettings: strict),
+        .target(name: "AnnealHTTP", dependencies: ["CMicroHTTPD", "CAnnealShim"], swiftSettings: strict),
+        .target(name: "AnnealAWS", dependencies: ["AnnealCrypto", "AnnealHTTP", "AnnealCore"], swiftSettings: strict),
+        .target(name: "AnnealServices",
+                dependencies: ["AnnealAWS", "AnnealStore", "AnnealHTTP", "AnnealCore", "AnnealCrypto"],
+                swiftSettings: strict),
+        .executableTarget(name: "anneal", dependencies: ["AnnealServices", "AnnealHTTP", "AnnealStore", "AnnealCore"],
+                          swiftSettings: strict),
+
+        .testTarget(name: "AnnealCoreTests", dependencies: ["AnnealCore"], swiftSettings: strict),
+        .testTarget(name: "AnnealCryptoTests", dependencies: ["AnnealCrypto"], swiftSettings: strict),
+        .testTarget(name: "AnnealStoreTests", dependencies: ["AnnealStore"], swiftSettings: strict),
+        .testTarget(name: "AnnealHTTPTests", dependencies: ["AnnealHTTP"], swiftSettings: strict),
+        .testTarget(name: "AnnealAWSTests", dependencies: ["AnnealAWS"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "AnnealServicesTests", dependencies: ["AnnealServices"], swiftSettings: strict),
+    ]
+)

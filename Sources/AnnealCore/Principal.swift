@@ -1,0 +1,30 @@
+/// Who made a request, once its signature checked out.
+public struct Principal: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        case user
+        case assumedRole
+    }
+
+    public var accountID: String
+    public var kind: Kind
+    /// User name (or role session name for assumed roles).
+    public var name: String
+    /// The unique id AWS reports as `UserId` (`AIDA...` for users).
+    public var userID: String
+    public var isAdministrator: Bool
+
+    public init(accountID: String, kind: Kind = .user, name: String, userID: String, isAdministrator: Bool) {
+        self.accountID = accountID
+        self.kind = kind
+        self.name = name
+        self.userID = userID
+        self.isAdministrator = isAdministrator
+    }
+
+    public var arn: String {
+        switch kind {
+        case .user: "arn:aws:iam::\(accountID):user/\(name)"
+        case .assumedRole: "arn:aws:sts::\(accountID):assumed-role/\(name)"
+        }
+    }
+}

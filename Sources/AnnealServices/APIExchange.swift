@@ -1,0 +1,175 @@
+import AnnealAWS
+import AnnealCore
+import AnnealCrypto
+import AnnealHTTP
+
+/// One request through the gateway: classify, authenticate, read the body, dispatch, log.
+final class APIExchange: HTTPExchange {
+    private let gateway: Gateway
+    private let head: HTTPRequestHead
+    private let requestID: String
+    private var route: Route = .s3
+    private var wire: AWSProtocol = .restXML
+    private var serviceName = "-"
+    private var operationName = "-"
+    private var status = 0
+    private var auth: SigV4Authorization?
+    private var credential: ResolvedCredential?
+    private var queryService: (any QueryService)?
+    private var body: [UInt8] = []
+
+    init(gateway: Gateway, head: HTTPRequestHead) {
+        self.gateway = gateway
+        self.head = head
+        requestID = RequestID.make()
+    }
+
+    func start() -> HTTPResponse? {
+        gateway.metrics.inFlight.add(1, ordering: .relaxed)
+        (route, wire) = RequestClassifier.route(head, services: gateway.services)
+        switch route {
+        case .operations: return operationsEndpoint()
+        case .json(let service, let operation): (serviceName, operationName) = (service.name, operation)
+        case .unknownTarget(let target): (serviceName, operationName) = ("unknown", target)
+        case .query: serviceName = "query"
+        case .s3: serviceName = "s3"
+        }
+        let parsed: SigV4Authorization?
+        do { parsed = try SigV4.parse(signable) } catch { return fail(AccessErrors.signature(error, wire: wire)) }
+        guard let parsed else { return fail(AccessErrors.missingAuthentication(wire: wire)) }
+        auth = parsed
+        if case .query = route {
+            guard let service = gateway.services.queryService(signingName: parsed.credential.service) else {
+                return fail(AWSError("InvalidAction", "No Query service named '\(parsed.credential.service)' is served here "
+                    + "(the credential scope names the service): use sts, iam or monitoring"))
+            }
+            queryService = service
+            serviceName = service.name
+        }
+        switch gateway.credentials.resolve(parsed.credential.accessKeyId) {
+        case .found(let resolved): credential = resolved
+        case .unknown, .inactive: return fail(AccessErrors.unknownKey(wire: wire))
+        }
+        switch route {
+        case .s3:
+            return fail(AWSError("NotImplemented", "S3 operations are not served by this build of Anneal yet", status: 400))
+        default: break
+        }
+        if let length = head.headers["content-length"].flatMap(Int.init), length > gateway.config.maxRequestBody {
+            return fail(tooLarge())
+        }
+        return nil
+    }
+
+    func receive(_ chunk: UnsafeRawBufferPointer) -> HTTPResponse? {
+        if body.count + chunk.count > gateway.config.maxRequestBody { return fail(tooLarge()) }
+        body.append(contentsOf: chunk)
+        return nil
+    }
+
+    func finish() -> HTTPResponse {
+        guard let auth, let credential else { return fail(.internalFailure("request finished before authentication")) }
+        do {
+            try SigV4.verify(signable, auth: auth, secret: credential.secret, payloadHash: SHA256.hex(body),
+                             singleEncodePath: false, now: gateway.config.clock())
+        } catch {
+            return fail(AccessErrors.signature(error, wire: wire))
+        }
+        let context = CallContext(requestID: requestID, principal: credential.principal, accessKeyID: credential.accessKeyID,
+                                  region: auth.credential.region, remoteAddress: head.remoteAddress, isSecure: head.isSecure,
+                                  wire: wire, policy: gateway.policy)
+        do throws(AWSError) {
+            switch route {
+            case .json(let service, let operation):
+                guard body.isEmpty || body.first(where: { !isJSONSpace($0) }) == UInt8(ascii: "{") else {
+                    throw AWSError.serialization("The request body is not a JSON object")
+                }
+                let reply = try service.handle(operation: operation, body: body.isEmpty ? Array("{}".utf8) : body, context: context)
+                return respond(wire.success(reply, requestID: requestID))
+            case .unknownTarget(let target):
+                // The body is read and checked first, as for a known operation, so a client learns
+                // of a malformed body before it learns the operation does not exist.
+                guard body.isEmpty || JSONSyntax.isObject(body) else {
+                    throw AWSError.serialization("The request body is not a valid JSON object")
+                }
+                throw AWSError.unknownOperation(target)
+            case .query:
+                guard let service = queryService else { throw AWSError.internalFailure("no query service") }
+                let parameters = QueryForm.dictionary(QueryForm.parse(Array(head.rawQuery.utf8)) + QueryForm.parse(body))
+                guard let action = parameters["Action"], !action.isEmpty else {
+                    throw AWSError("MissingAction", "The request must contain the parameter Action")
+                }
+                operationName = action
+                let xml = try service.handle(action: action, parameters: parameters, context: context)
+                return respond(wire.success(Array(xml.utf8), requestID: requestID))
+            default:
+                throw AWSError.internalFailure("no service for this request")
+            }
+        } catch {
+            return fail(error)
+        }
+    }
+
+    func end(completed: Bool) {
+        gateway.metrics.inFlight.subtract(1, ordering: .relaxed)
+        let seconds = Double(monotonicNanoseconds() &- head.startedAt) / 1e9
+        gateway.metrics.record(service: serviceName, operation: operationName, status: status, seconds: seconds)
+        var fields: [(String, String)] = [
+            ("method", head.method), ("service", serviceName), ("operation", operationName), ("status", String(status)),
+            ("duration_ms", String(Double(Int(seconds * 1e6)) / 1000)), ("request_id", requestID),
+            ("remote", head.remoteAddress),
+        ]
+        if let credential { fields.append(("principal", credential.principal.arn)) }
+        if !completed { fields.append(("aborted", "true")) }
+        gateway.logger.info("request", fields)
+    }
+
+    // MARK: - Helpers
+
+    private var signable: SigV4Request {
+        SigV4Request(method: head.method, rawPath: head.rawPath, rawQuery: head.rawQuery, headers: head.headers.entries)
+    }
+
+    private func respond(_ response: HTTPResponse) -> HTTPResponse {
+        status = response.status
+        return response
+    }
+
+    private func fail(_ error: AWSError) -> HTTPResponse {
+        respond(wire.error(error, requestID: requestID, xmlNamespace: queryService?.xmlNamespace,
+                           bodiless: head.method == "HEAD"))
+    }
+
+    private func tooLarge() -> AWSError {
+        AWSError("RequestEntityTooLarge", "The request body is larger than \(gateway.config.maxRequestBody) bytes", status: 413)
+    }
+
+    private func operationsEndpoint() -> HTTPResponse {
+        serviceName = "operations"
+        operationName = head.rawPath
+        if head.rawPath == "/healthz" {
+            return respond(HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], text: "{\"status\":\"ok\"}\n"))
+        }
+        guard RequestClassifier.isLoopback(head.remoteAddress) else {
+            return respond(HTTPResponse(status: 403, headers: [("Content-Type", "text/plain")],
+                                        text: "/metrics is served anonymously to loopback clients only\n"))
+        }
+        return respond(HTTPResponse(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4")],
+                                    text: gateway.metrics.render(gauges: gateway.gauges())))
+    }
+}
+
+private func isJSONSpace(_ byte: UInt8) -> Bool {
+    byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
+}
+
+/// Request ids shaped like AWS's (a random UUID).
+enum RequestID {
+    static func make() -> String {
+        let bytes = SecureRandom.bytes(16)
+        let hex = bytes.hexString
+        let chars = Array(hex)
+        return String(chars[0..<8]) + "-" + String(chars[8..<12]) + "-" + String(chars[12..<16]) + "-"
+            + String(chars[16..<20]) + "-" + String(chars[20..<32])
+    }
+}

@@ -1,0 +1,90 @@
+import AnnealAWS
+import AnnealCore
+
+/// What an operation knows of its caller, and the one way it asks whether the caller may act.
+public struct CallContext: Sendable {
+    public var requestID: String
+    public var principal: Principal
+    public var accessKeyID: String
+    /// The region of the request's credential scope.
+    public var region: String
+    public var remoteAddress: String
+    public var isSecure: Bool
+    public var wire: AWSProtocol
+    let policy: any AccessPolicy
+
+    public init(requestID: String, principal: Principal, accessKeyID: String, region: String, remoteAddress: String,
+                isSecure: Bool, wire: AWSProtocol, policy: any AccessPolicy) {
+        self.requestID = requestID
+        self.principal = principal
+        self.accessKeyID = accessKeyID
+        self.region = region
+        self.remoteAddress = remoteAddress
+        self.isSecure = isSecure
+        self.wire = wire
+        self.policy = policy
+    }
+
+    /// Throws the protocol's access-denied error unless the policy allows `action` on `resource`.
+    public func authorize(_ action: String, resource: String = "*") throws(AWSError) {
+        let request = AuthorizationRequest(principal: principal, action: action, resource: resource)
+        if case .deny(let reason) = policy.decide(request) {
+            throw AccessErrors.denied(reason, wire: wire)
+        }
+    }
+}
+
+/// Authentication and authorisation failures, in each protocol's terms (what AWS itself returns).
+public enum AccessErrors {
+    public static func denied(_ reason: String, wire: AWSProtocol) -> AWSError {
+        switch wire {
+        case .json11, .json10: AWSError("AccessDeniedException", reason, status: 400, queryCode: "AccessDenied")
+        case .query, .restXML: AWSError("AccessDenied", reason, status: 403)
+        }
+    }
+
+    public static func unknownKey(wire: AWSProtocol) -> AWSError {
+        switch wire {
+        case .json11, .json10:
+            AWSError("UnrecognizedClientException", "The security token included in the request is invalid.", status: 400,
+                     queryCode: "InvalidClientTokenId")
+        case .query: AWSError("InvalidClientTokenId", "The security token included in the request is invalid.", status: 403)
+        case .restXML: AWSError("InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.", status: 403)
+        }
+    }
+
+    public static func signature(_ error: SigV4Error, wire: AWSProtocol) -> AWSError {
+        let message = error.message
+        switch error.code {
+        case .missingAuthentication:
+            return wire == .restXML
+                ? AWSError("AccessDenied", "Anonymous access is forbidden for this operation; sign the request with an access key.", status: 403)
+                : AWSError("MissingAuthenticationToken", "Request is missing Authentication Token", status: 403)
+        case .signatureMismatch:
+            switch wire {
+            case .json11, .json10: return AWSError("InvalidSignatureException", message, status: 403, queryCode: "SignatureDoesNotMatch")
+            case .query, .restXML: return AWSError("SignatureDoesNotMatch", message, status: 403)
+            }
+        case .requestTimeTooSkewed:
+            switch wire {
+            case .json11, .json10: return AWSError("InvalidSignatureException", message, status: 403, queryCode: "SignatureDoesNotMatch")
+            case .query: return AWSError("SignatureDoesNotMatch", message, status: 403)
+            case .restXML: return AWSError("RequestTimeTooSkewed", message, status: 403)
+            }
+        case .requestExpired:
+            return wire == .restXML ? AWSError("AccessDenied", message, status: 403) : AWSError("SignatureDoesNotMatch", message, status: 403)
+        default:
+            return wire == .restXML
+                ? AWSError("AuthorizationHeaderMalformed", message, status: 400)
+                : AWSError("IncompleteSignature", message, status: 400)
+        }
+    }
+}
+
+extension AccessErrors {
+    public static func missingAuthentication(wire: AWSProtocol) -> AWSError {
+        wire == .restXML
+            ? AWSError("AccessDenied", "Anonymous access is forbidden for this operation; sign the request with an access key.", status: 403)
+            : AWSError("MissingAuthenticationToken", "Request is missing Authentication Token", status: 403)
+    }
+}

@@ -1,0 +1,47 @@
+import AnnealCore
+import AnnealCrypto
+import AnnealStore
+import Synchronization
+
+/// What a valid access key resolves to.
+public struct ResolvedCredential: Sendable {
+    public var accessKeyID: String
+    public var secret: String
+    public var principal: Principal
+}
+
+/// Looks up access keys, opening sealed secrets once and caching them: signature checks sit on the
+/// hot path of every request.
+public final class CredentialResolver: Sendable {
+    public enum Lookup: Sendable {
+        case found(ResolvedCredential)
+        case unknown
+        case inactive
+    }
+
+    private let identity: IdentityStore
+    private let box: SecretBox
+    private let cache = Mutex<[String: ResolvedCredential]>([:])
+
+    public init(identity: IdentityStore, box: SecretBox) {
+        self.identity = identity
+        self.box = box
+    }
+
+    public func resolve(_ accessKeyID: String) -> Lookup {
+        if let hit = cache.withLock({ $0[accessKeyID] }) { return .found(hit) }
+        guard let record = try? identity.accessKey(accessKeyID) else { return .unknown }
+        guard record.isActive else { return .inactive }
+        guard let user = try? identity.user(accountID: record.accountID, name: record.userName),
+              let secretBytes = try? box.open(record.sealedSecret) else { return .unknown }
+        let resolved = ResolvedCredential(accessKeyID: accessKeyID, secret: String(decoding: secretBytes, as: UTF8.self),
+                                          principal: user.principal)
+        cache.withLock { $0[accessKeyID] = resolved }
+        return .found(resolved)
+    }
+
+    /// Forgets a key (after it is deactivated, deleted or its user changes).
+    public func invalidate(_ accessKeyID: String) {
+        _ = cache.withLock { $0.removeValue(forKey: accessKeyID) }
+    }
+}

@@ -1,0 +1,66 @@
+/// One numbered schema change. Applied at most once, in order, each in its own transaction.
+public struct Migration: Sendable {
+    public let version: Int
+    public let name: String
+    public let sql: String
+
+    public init(version: Int, name: String, sql: String) {
+        self.version = version
+        self.name = name
+        self.sql = sql
+    }
+}
+
+enum Migrator {
+    static func apply(_ migrations: [Migration], to connection: SQLiteConnection) throws(StoreError) {
+        try connection.execute("""
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)
+            """)
+        let applied = Set(try connection.query("SELECT version FROM schema_migrations").compactMap { $0["version"].int })
+        for migration in migrations.sorted(by: { $0.version < $1.version }) where !applied.contains(Int64(migration.version)) {
+            try connection.execute("BEGIN IMMEDIATE")
+            do throws(StoreError) {
+                try connection.execute(migration.sql)
+                try connection.run("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, strftime('%s','now'))",
+                                   [.integer(Int64(migration.version)), .text(migration.name)])
+                try connection.execute("COMMIT")
+            } catch {
+                try? connection.execute("ROLLBACK")
+                throw StoreError(error.code, "migration \(migration.version) (\(migration.name)) failed: \(error.message)",
+                                 sqliteCode: error.sqliteCode)
+            }
+        }
+    }
+}
+
+/// The platform's schema, one migration per change. Never edit a migration that has shipped: add one.
+public enum Schema {
+    public static let migrations: [Migration] = [
+        Migration(version: 1, name: "identity", sql: """
+            CREATE TABLE accounts (
+                id TEXT PRIMARY KEY,
+                created_at INTEGER NOT NULL
+            );
+            CREATE TABLE users (
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                name TEXT NOT NULL,
+                user_id TEXT NOT NULL UNIQUE,
+                path TEXT NOT NULL DEFAULT '/',
+                is_admin INTEGER NOT NULL DEFAULT 0,
+                created_at INTEGER NOT NULL,
+                PRIMARY KEY (account_id, name)
+            );
+            CREATE TABLE access_keys (
+                access_key_id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL,
+                user_name TEXT NOT NULL,
+                secret_sealed BLOB NOT NULL,
+                status TEXT NOT NULL DEFAULT 'Active',
+                created_at INTEGER NOT NULL,
+                last_used_at INTEGER,
+                FOREIGN KEY (account_id, user_name) REFERENCES users(account_id, name)
+            );
+            """),
+    ]
+}

@@ -1,0 +1,36 @@
+#ifndef ANNEAL_SHIM_H
+#define ANNEAL_SHIM_H
+
+#include <microhttpd.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/// Everything `MHD_start_daemon` needs, as a plain struct: Swift cannot call the variadic original.
+typedef struct anneal_mhd_config {
+    const char *host;              /* numeric IPv4 or IPv6 address to bind */
+    uint16_t port;                 /* 0 = ephemeral */
+    unsigned int thread_pool_size;
+    unsigned int connection_limit;
+    unsigned int per_ip_connection_limit;
+    unsigned int connection_timeout_s;
+    size_t connection_memory_limit;  /* bounds the header buffer: larger headers get 431 */
+    const char *tls_key_pem;       /* NULL = plain HTTP */
+    const char *tls_cert_pem;
+    MHD_AccessHandlerCallback handler;
+    void *handler_cls;
+    MHD_RequestCompletedCallback completed;
+    void *completed_cls;
+    void *(*uri_log)(void *cls, const char *uri, struct MHD_Connection *con);
+    void *uri_log_cls;
+} anneal_mhd_config;
+
+/// Starts the daemon; NULL on failure (errno may say why, e.g. EADDRINUSE).
+struct MHD_Daemon *anneal_mhd_start(const anneal_mhd_config *config);
+
+/// The port actually bound (useful with port 0), or 0 when unknown.
+uint16_t anneal_mhd_bound_port(struct MHD_Daemon *daemon);
+
+/// Writes the client's numeric address into buf; returns 0 on success.
+int anneal_mhd_client_address(struct MHD_Connection *connection, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,102 @@
+import AnnealCore
+import AnnealCrypto
+import AnnealHTTP
+import AnnealServices
+import AnnealStore
+import Foundation
+
+/// `anneal serve`: open the store, make sure an administrator exists, listen, wait for a signal.
+enum ServeCommand {
+    static func main(_ arguments: [String]) -> Int32 {
+        let config: ServeConfig
+        do {
+            let parsed = try Arguments(arguments, flags: ["help"], options: ServeConfig.options)
+            if parsed.flags.contains("help") {
+                print(ServeConfig.help)
+                return ExitCode.success
+            }
+            guard parsed.positional.isEmpty else { throw UsageError("unexpected argument '\(parsed.positional[0])'") }
+            config = try ServeConfig.resolve(arguments: parsed, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            printError("anneal serve: \(error)\nRun `anneal serve --help` for the options.")
+            return ExitCode.usage
+        }
+        do {
+            try serve(config)
+            return ExitCode.success
+        } catch {
+            printError("anneal serve: \(error)")
+            return ExitCode.failure
+        }
+    }
+
+    static func serve(_ config: ServeConfig) throws {
+        let logger = Logger(minimumLevel: Logger.Level(rawValue: config.logLevel) ?? .info)
+        // Signals are blocked before any thread starts, so every thread inherits the mask and the
+        // main thread alone receives them in `sigwait`.
+        let signals = ShutdownSignals.block()
+
+        try SafeFile.makeDirectory(config.home, mode: 0o700)
+        let database = try Database(path: config.home + "/anneal.db")
+        let box = try SecretBox(key: try Bootstrap.secretKey(home: config.home))
+        let identity = IdentityStore(database: database)
+        let admin = try Bootstrap.administrator(identity: identity, box: box, now: Int64(Date().timeIntervalSince1970))
+        if admin.created {
+            logger.info("account_created", [("account", admin.accountID), ("user", admin.userName),
+                                             ("access_key_id", admin.accessKeyID)])
+        }
+
+        let metrics = PlatformMetrics()
+        let services = ServiceDirectory(json: [], query: [STSService()])
+        let gateway = Gateway(services: services, credentials: CredentialResolver(identity: identity, box: box),
+                              policy: AdministratorOnlyPolicy(), metrics: metrics, logger: logger) {
+            [(name: "anneal_database_bytes", help: "Size of the SQLite database and its WAL.", value: Double(database.sizeOnDisk))]
+        }
+
+        var http = HTTPServerConfig()
+        http.host = config.host
+        http.port = config.port
+        http.threads = config.threads
+        http.connectionTimeout = config.connectionTimeout
+        http.perIPConnectionLimit = config.perIPConnectionLimit
+        http.connectionLimit = config.connectionLimit
+        if let certPath = config.tlsCert, let keyPath = config.tlsKey {
+            guard let cert = try? String(contentsOfFile: certPath, encoding: .utf8),
+                  let key = try? String(contentsOfFile: keyPath, encoding: .utf8) else {
+                throw ServiceError("cannot read --tls-cert \(certPath) or --tls-key \(keyPath)")
+            }
+            http.tlsCertPEM = cert
+            http.tlsKeyPEM = key
+        }
+        let server = try HTTPServer(config: http, handler: gateway)
+
+        let endpoint = config.endpoint(boundPort: server.port)
+        var caBundle: String?
+        if config.isTLS, config.tlsCA != "none" {
+            caBundle = URL(fileURLWithPath: config.tlsCA ?? config.tlsCert ?? "").path
+        }
+        let files = try Bootstrap.writeProfile(home: config.home, endpoint: endpoint, region: config.region,
+                                               caBundle: caBundle, admin: admin)
+        try SafeFile.write(endpoint + "\n", to: config.home + "/endpoint")
+        logger.info("listening", [("endpoint", endpoint), ("home", config.home), ("threads", String(config.threads))])
+        print("""
+            Anneal is serving on \(endpoint) (account \(admin.accountID), data in \(config.home)).
+            To use it from the AWS CLI, boto3 or the sagemaker SDK in another shell:
+
+              export AWS_CONFIG_FILE=\(files.config)
+              export AWS_SHARED_CREDENTIALS_FILE=\(files.credentials)
+              export AWS_PROFILE=\(files.profile)
+
+            Then try: aws sts get-caller-identity
+            Stop with Ctrl-C.
+            """)
+        fflush(nil)
+
+        let received = signals.wait()
+        logger.info("shutting_down", [("signal", received), ("in_flight", String(server.inFlight))])
+        server.shutdown(grace: .seconds(30))
+        database.close()
+        unlink(config.home + "/endpoint")
+        logger.info("stopped")
+    }
+}
