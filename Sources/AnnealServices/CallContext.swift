@@ -66,9 +66,11 @@ public enum AccessErrors {
             case .query, .restXML: return AWSError("SignatureDoesNotMatch", message, status: 403)
             }
         case .requestTimeTooSkewed:
+            let expired = "Signature expired: \(message) Requests must be signed within 15 minutes of the server's clock; "
+                + "check the client's clock."
             switch wire {
-            case .json11, .json10: return AWSError("InvalidSignatureException", message, status: 403, queryCode: "SignatureDoesNotMatch")
-            case .query: return AWSError("SignatureDoesNotMatch", message, status: 403)
+            case .json11, .json10: return AWSError("InvalidSignatureException", expired, status: 403, queryCode: "SignatureDoesNotMatch")
+            case .query: return AWSError("SignatureDoesNotMatch", expired, status: 403)
             case .restXML: return AWSError("RequestTimeTooSkewed", message, status: 403)
             }
         case .requestExpired:

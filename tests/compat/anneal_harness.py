@@ -90,7 +90,7 @@ class AnnealServer:
 
     def client(self, service, key=None, secret=None, **config):
         ak, sk = self.admin_keys()
-        return boto3.client(
+        return boto3.session.Session().client(
             service, endpoint_url=self.endpoint, region_name=self.region(),
             aws_access_key_id=key or ak, aws_secret_access_key=secret or sk,
             verify=str(self.cert) if self.cert else None,

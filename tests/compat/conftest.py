@@ -4,6 +4,11 @@ import pytest
 
 from anneal_harness import AnnealServer, make_self_signed_cert
 
+# The tests configure the clients themselves: settings from the caller's environment (a CA bundle,
+# a profile, an endpoint) must not leak in.
+for _name in [n for n in os.environ if n.startswith("AWS_")]:
+    del os.environ[_name]
+
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):

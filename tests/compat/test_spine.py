@@ -98,7 +98,7 @@ def test_skewed_clock(server, monkeypatch):
 
 def test_presigned_url_valid_then_expired(server):
     sts = server.client("sts")
-    url = sts.generate_presigned_url("get_caller_identity", ExpiresIn=1)
+    url = sts.generate_presigned_url("get_caller_identity", ExpiresIn=1, HttpMethod="GET")
     status, _, body = server.send_url(url)
     assert status == 200, body
     assert ARN.match(ET.fromstring(body).find(".//{*}Arn").text)
@@ -107,7 +107,7 @@ def test_presigned_url_valid_then_expired(server):
     assert status == 403
     assert xml_code(body) == "SignatureDoesNotMatch"
     # a tampered presigned URL fails too
-    fresh = sts.generate_presigned_url("get_caller_identity", ExpiresIn=600)
+    fresh = sts.generate_presigned_url("get_caller_identity", ExpiresIn=600, HttpMethod="GET")
     status, _, body = server.send_url(fresh.replace("X-Amz-Expires=600", "X-Amz-Expires=601"))
     assert status == 403 and xml_code(body) == "SignatureDoesNotMatch"
 
@@ -171,7 +171,8 @@ def test_garbage_bytes_do_not_hurt(server):
         reply = server.raw(junk, read_timeout=2)
         if reply:
             status = int(reply.split(b" ", 2)[1])
-            assert 400 <= status < 500, reply[:100]
+            # 505 is HTTP's own answer to an unknown protocol version (no AWS client sends one).
+            assert 400 <= status < 500 or (status == 505 and b"HTTP/9.9" in junk), reply[:100]
     assert server.healthy()
 
 
@@ -281,9 +282,10 @@ def test_tls_profile_and_signatures(tls_server, monkeypatch):
     assert tls_server.endpoint.startswith("https://")
     config = (tls_server.home / "aws" / "config").read_text()
     assert "ca_bundle = " in config and "endpoint_url = https://" in config
-    for name, value in tls_server.profile_env().items():
-        monkeypatch.setenv(name, value)
-    identity = boto3.Session().client("sts").get_caller_identity()
+    with monkeypatch.context() as patch:
+        for name, value in tls_server.profile_env().items():
+            patch.setenv(name, value)
+        identity = boto3.Session().client("sts").get_caller_identity()
     assert ARN.match(identity["Arn"])
     key, _ = tls_server.admin_keys()
     with pytest.raises(ClientError) as e:
@@ -292,7 +294,7 @@ def test_tls_profile_and_signatures(tls_server, monkeypatch):
     with pytest.raises(ClientError) as e:
         tls_server.client("sts", key="AKIABBBBBBBBBBBBBBBB", secret="z" * 40).get_caller_identity()
     assert error_code(e) == "InvalidClientTokenId"
-    url = tls_server.client("sts").generate_presigned_url("get_caller_identity", ExpiresIn=60)
+    url = tls_server.client("sts").generate_presigned_url("get_caller_identity", ExpiresIn=60, HttpMethod="GET")
     status, _, body = tls_server.send_url(url)
     assert status == 200 and b"GetCallerIdentityResult" in body
 
