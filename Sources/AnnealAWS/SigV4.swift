@@ -24,7 +24,7 @@ public enum SigV4 {
     /// callers may cache it and use the `verify(_:auth:signingKey:...)` overload.
     public static func signingKey(secret: String, credential: SigV4Credential) -> [UInt8] {
         var seed = Array("AWS4".utf8)
-        seed.append(contentsOf: secret.utf8)
+        SigV4Bytes.appendUTF8(secret, to: &seed)
         let date = hmac(seed, credential.date)
         let region = hmac(date, credential.region)
         let service = hmac(region, credential.service)
@@ -66,16 +66,16 @@ public enum SigV4 {
                                       chunkHash: String) -> String {
         var message: [UInt8] = []
         message.reserveCapacity(256)
-        message.append(contentsOf: "AWS4-HMAC-SHA256-PAYLOAD\n".utf8)
-        message.append(contentsOf: auth.amzDate.utf8)
+        SigV4Bytes.appendUTF8("AWS4-HMAC-SHA256-PAYLOAD\n", to: &message)
+        SigV4Bytes.appendUTF8(auth.amzDate, to: &message)
         message.append(SigV4Bytes.newline)
         appendScope(auth.credential, to: &message)
         message.append(SigV4Bytes.newline)
-        message.append(contentsOf: previousSignature.utf8)
+        SigV4Bytes.appendUTF8(previousSignature, to: &message)
         message.append(SigV4Bytes.newline)
-        message.append(contentsOf: emptyPayloadHash.utf8)
+        SigV4Bytes.appendUTF8(emptyPayloadHash, to: &message)
         message.append(SigV4Bytes.newline)
-        message.append(contentsOf: chunkHash.utf8)
+        SigV4Bytes.appendUTF8(chunkHash, to: &message)
         return HMAC.sha256(key: signingKey, data: message).hexString
     }
 
@@ -148,9 +148,9 @@ public enum SigV4 {
     static func stringToSignBytes(canonicalRequest: [UInt8], auth: SigV4Authorization) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(160)
-        out.append(contentsOf: algorithm.utf8)
+        SigV4Bytes.appendUTF8(algorithm, to: &out)
         out.append(SigV4Bytes.newline)
-        out.append(contentsOf: auth.amzDate.utf8)
+        SigV4Bytes.appendUTF8(auth.amzDate, to: &out)
         out.append(SigV4Bytes.newline)
         appendScope(auth.credential, to: &out)
         out.append(SigV4Bytes.newline)
@@ -159,12 +159,12 @@ public enum SigV4 {
     }
 
     static func appendScope(_ credential: SigV4Credential, to out: inout [UInt8]) {
-        out.append(contentsOf: credential.date.utf8)
+        SigV4Bytes.appendUTF8(credential.date, to: &out)
         out.append(SigV4Bytes.slash)
-        out.append(contentsOf: credential.region.utf8)
+        SigV4Bytes.appendUTF8(credential.region, to: &out)
         out.append(SigV4Bytes.slash)
-        out.append(contentsOf: credential.service.utf8)
-        out.append(contentsOf: "/aws4_request".utf8)
+        SigV4Bytes.appendUTF8(credential.service, to: &out)
+        SigV4Bytes.appendUTF8("/aws4_request", to: &out)
     }
 
     private static func hmac(_ key: [UInt8], _ data: String) -> [UInt8] {

@@ -44,7 +44,7 @@ enum SigV4Bytes {
 
     /// AWS-encodes `bytes` as they are: an existing `%` becomes `%25`.
     static func appendEncoded(_ bytes: Slice<UnsafeBufferPointer<UInt8>>, to out: inout [UInt8]) {
-        for byte in bytes { appendEncoded(byte, to: &out) }
+        for index in bytes.indices { appendEncoded(bytes[index], to: &out) }
     }
 
     /// Percent-decodes `bytes` (`%XX` only: `+` stays `+`, a `%` not followed by two hex digits stays
@@ -107,16 +107,76 @@ enum SigV4Bytes {
     /// Whether `name` equals `lowercased` ignoring ASCII case; `lowercased` must already be lowercase.
     @inline(__always)
     static func equalsIgnoringCase(_ name: String, lowercased: String) -> Bool {
-        let a = name.utf8
-        let b = lowercased.utf8
-        guard a.count == b.count else { return false }
-        for (x, y) in zip(a, b) where lowercase(x) != y { return false }
-        return true
+        guard name.utf8.count == lowercased.utf8.count else { return false }
+        return withUTF8(name) { a in
+            withUTF8(lowercased) { b in
+                for index in 0..<a.count where lowercase(a[index]) != b[index] { return false }
+                return true
+            }
+        }
     }
 
     @inline(__always)
     static func lowercase(_ byte: UInt8) -> UInt8 {
         byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+    }
+
+    /// Appends the UTF-8 of `string` (`append(contentsOf: string.utf8)` goes byte by byte through
+    /// generic code; this copies the contiguous storage).
+    @inline(__always)
+    static func appendUTF8(_ string: String, to out: inout [UInt8]) {
+        withUTF8(string) { out.append(contentsOf: $0) }
+    }
+
+    /// `bytes[range]` as a string, lowercased when asked (ASCII only, as header names are).
+    static func string(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, lowercased: Bool = false) -> String {
+        let slice = UnsafeBufferPointer(rebasing: bytes[range])
+        guard lowercased else { return String(decoding: slice, as: UTF8.self) }
+        guard slice.allSatisfy({ $0 < 0x80 }) else {
+            return String(decoding: slice.map { lowercase($0) }, as: UTF8.self)
+        }
+        return String(unsafeUninitializedCapacity: slice.count) { out in
+            for index in 0..<slice.count { out[index] = lowercase(slice[index]) }
+            return slice.count
+        }
+    }
+
+    /// `string` without leading and trailing spaces and tabs; the same string when there are none.
+    static func trimmed(_ string: String) -> String {
+        withUTF8(string) { bytes in
+            let range = trimmed(bytes, 0..<bytes.count)
+            return range.count == bytes.count ? string : SigV4Bytes.string(bytes, range)
+        }
+    }
+
+    /// `range` without leading and trailing spaces and tabs.
+    static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Range<Int> {
+        var lower = range.lowerBound
+        var upper = range.upperBound
+        while lower < upper, bytes[lower] == UInt8(ascii: " ") || bytes[lower] == UInt8(ascii: "\t") { lower += 1 }
+        while upper > lower, bytes[upper - 1] == UInt8(ascii: " ") || bytes[upper - 1] == UInt8(ascii: "\t") { upper -= 1 }
+        return lower..<upper
+    }
+
+    /// Whether `bytes[range]` spells `literal`.
+    @inline(__always)
+    static func equals(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ literal: StaticString) -> Bool {
+        guard range.count == literal.utf8CodeUnitCount else { return false }
+        let start = literal.utf8Start
+        for offset in 0..<range.count where bytes[range.lowerBound + offset] != start[offset] { return false }
+        return true
+    }
+
+    /// The ranges between `separator`s in `bytes[range]`, empty ones included.
+    static func split(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, on separator: UInt8) -> [Range<Int>] {
+        var parts: [Range<Int>] = []
+        var start = range.lowerBound
+        for index in range where bytes[index] == separator {
+            parts.append(start..<index)
+            start = index + 1
+        }
+        parts.append(start..<range.upperBound)
+        return parts
     }
 
     /// The value of the first header named `lowercasedName`, in any case.

@@ -11,7 +11,7 @@ struct SigV4CanonicalRequest {
         out.reserveCapacity(256 + request.rawPath.utf8.count * 3 + request.rawQuery.utf8.count * 3
             + request.headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 2 })
 
-        out.append(contentsOf: request.method.utf8)
+        SigV4Bytes.appendUTF8(request.method, to: &out)
         out.append(SigV4Bytes.newline)
 
         let pathStart = out.count
@@ -35,10 +35,10 @@ struct SigV4CanonicalRequest {
 
         for (index, name) in auth.signedHeaders.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ";")) }
-            out.append(contentsOf: name.utf8)
+            SigV4Bytes.appendUTF8(name, to: &out)
         }
         out.append(SigV4Bytes.newline)
-        out.append(contentsOf: payloadHash.utf8)
+        SigV4Bytes.appendUTF8(payloadHash, to: &out)
         bytes = out
     }
 
@@ -149,7 +149,7 @@ struct SigV4CanonicalRequest {
     /// collapsed to one, folded lines joined with `,`, and repeated headers joined with `,`.
     static func appendHeaders(_ headers: [(name: String, value: String)], signed: [String], to out: inout [UInt8]) {
         for name in signed {
-            out.append(contentsOf: name.utf8)
+            SigV4Bytes.appendUTF8(name, to: &out)
             out.append(UInt8(ascii: ":"))
             var first = true
             for header in headers where SigV4Bytes.equalsIgnoringCase(header.name, lowercased: name) {
@@ -162,27 +162,30 @@ struct SigV4CanonicalRequest {
     }
 
     static func appendNormalizedValue(_ value: String, to out: inout [UInt8]) {
-        var wroteAny = false
-        var pendingSpace = false
-        var pendingComma = false
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "\n"), UInt8(ascii: "\r"):
-                // An obsolete line fold: the AWS test suite (get-header-value-multiline) signs it as a comma.
-                if wroteAny { pendingComma = true }
-                pendingSpace = false
-            case UInt8(ascii: " "), UInt8(ascii: "\t"):
-                if wroteAny, !pendingComma { pendingSpace = true }
-            default:
-                if pendingComma {
-                    out.append(UInt8(ascii: ","))
-                } else if pendingSpace {
-                    out.append(UInt8(ascii: " "))
+        SigV4Bytes.withUTF8(value) { bytes in
+            var wroteAny = false
+            var pendingSpace = false
+            var pendingComma = false
+            for index in 0..<bytes.count {
+                let byte = bytes[index]
+                switch byte {
+                case UInt8(ascii: "\n"), UInt8(ascii: "\r"):
+                    // An obsolete line fold: the AWS test suite (get-header-value-multiline) signs it as a comma.
+                    if wroteAny { pendingComma = true }
+                    pendingSpace = false
+                case UInt8(ascii: " "), UInt8(ascii: "\t"):
+                    if wroteAny, !pendingComma { pendingSpace = true }
+                default:
+                    if pendingComma {
+                        out.append(UInt8(ascii: ","))
+                    } else if pendingSpace {
+                        out.append(UInt8(ascii: " "))
+                    }
+                    pendingComma = false
+                    pendingSpace = false
+                    out.append(byte)
+                    wroteAny = true
                 }
-                pendingComma = false
-                pendingSpace = false
-                out.append(byte)
-                wroteAny = true
             }
         }
     }

@@ -27,42 +27,26 @@ extension SigV4 {
     // MARK: - Authorization header
 
     private static func parseHeader(_ value: String, request: SigV4Request) throws(SigV4Error) -> SigV4Authorization {
-        let trimmed = value.trimmingSpaces()
-        let space = trimmed.firstIndex(where: { $0 == " " || $0 == "\t" }) ?? trimmed.endIndex
-        let scheme = trimmed[..<space]
-        guard scheme == algorithm else {
-            if scheme.hasPrefix("AWS") {
-                throw SigV4Error(.unsupportedAlgorithm, """
-                    Unsupported Authorization Type '\(scheme.prefix(32))'; only AWS4-HMAC-SHA256 is supported.
-                    """)
-            }
+        let fields = SigV4Bytes.withUTF8(value) { AuthorizationHeaderFields($0) }
+        switch fields.scheme {
+        case .sigV4:
+            break
+        case .otherAWS(let scheme):
+            throw SigV4Error(.unsupportedAlgorithm,
+                             "Unsupported Authorization Type '\(scheme)'; only AWS4-HMAC-SHA256 is supported.")
+        case .unknown:
             throw SigV4Error(.incompleteSignature, """
                 Authorization header requires the AWS4-HMAC-SHA256 scheme with 'Credential', 'SignedHeaders' \
                 and 'Signature' parameters.
                 """)
         }
-
-        var credentialText: Substring?
-        var signedHeadersText: Substring?
-        var signatureText: Substring?
-        for part in trimmed[space...].split(separator: ",", omittingEmptySubsequences: true) {
-            let field = part.trimmingSpaces()
-            guard let equals = field.firstIndex(of: "=") else { continue }
-            let fieldValue = field[field.index(after: equals)...]
-            switch field[..<equals] {
-            case "Credential": credentialText = credentialText ?? fieldValue
-            case "SignedHeaders": signedHeadersText = signedHeadersText ?? fieldValue
-            case "Signature": signatureText = signatureText ?? fieldValue
-            default: continue
-            }
-        }
         var missing: [String] = []
-        if credentialText == nil { missing.append("Authorization header requires 'Credential' parameter.") }
-        if signedHeadersText == nil { missing.append("Authorization header requires 'SignedHeaders' parameter.") }
-        if signatureText == nil || signatureText?.isEmpty == true {
-            missing.append("Authorization header requires 'Signature' parameter.")
-        }
-        guard missing.isEmpty, let credentialText, let signedHeadersText, let signatureText else {
+        if fields.credential == nil { missing.append("Authorization header requires 'Credential' parameter.") }
+        if fields.signedHeaders == nil { missing.append("Authorization header requires 'SignedHeaders' parameter.") }
+        if fields.signature?.isEmpty ?? true { missing.append("Authorization header requires 'Signature' parameter.") }
+        guard missing.isEmpty, let credentialText = fields.credential, let signedHeadersText = fields.signedHeaders,
+              let signature = fields.signature
+        else {
             throw SigV4Error(.incompleteSignature, missing.joined(separator: " "))
         }
 
@@ -72,7 +56,7 @@ extension SigV4 {
         return SigV4Authorization(
             credential: credential,
             signedHeaders: signedHeaders,
-            signature: signatureText.lowercased(),
+            signature: signature,
             amzDate: amzDate,
             requestTime: requestTime,
             isPresigned: false,
@@ -84,7 +68,7 @@ extension SigV4 {
     /// `X-Amz-Date`, else an RFC 1123 `Date` converted to the ISO 8601 basic form the string to sign uses.
     private static func headerDate(_ headers: [(name: String, value: String)]) throws(SigV4Error) -> (String, Int64) {
         if let amzDate = SigV4Bytes.firstHeader("x-amz-date", in: headers) {
-            let trimmed = String(amzDate.trimmingSpaces())
+            let trimmed = SigV4Bytes.trimmed(amzDate)
             guard let time = SigV4Time.parseAmzDate(trimmed) else {
                 throw SigV4Error(.incompleteSignature,
                                  "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\".")
@@ -92,7 +76,7 @@ extension SigV4 {
             return (trimmed, time)
         }
         if let date = SigV4Bytes.firstHeader("date", in: headers) {
-            guard let (amzDate, time) = SigV4Time.parseHTTPDate(String(date.trimmingSpaces())) else {
+            guard let (amzDate, time) = SigV4Time.parseHTTPDate(SigV4Bytes.trimmed(date)) else {
                 throw SigV4Error(.incompleteSignature,
                                  "The Date header must be an RFC 1123 date such as 'Sun, 06 Nov 1994 08:49:37 GMT'.")
             }
@@ -122,8 +106,8 @@ extension SigV4 {
                 X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.
                 """)
         }
-        let credential = try parseCredential(Substring(credentialText), where: "X-Amz-Credential parameter")
-        let signedHeaders = try parseSignedHeaders(Substring(signedHeadersText))
+        let credential = try parseCredential(credentialText, where: "X-Amz-Credential parameter")
+        let signedHeaders = try parseSignedHeaders(signedHeadersText)
         guard let requestTime = SigV4Time.parseAmzDate(date) else {
             throw SigV4Error(.incompleteSignature,
                              "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\".")
@@ -152,27 +136,81 @@ extension SigV4 {
     // MARK: - Shared parts
 
     /// `AKID/yyyyMMdd/region/service/aws4_request`.
-    private static func parseCredential(_ text: Substring, where place: String) throws(SigV4Error) -> SigV4Credential {
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 5, parts[4] == "aws4_request",
-              !parts[0].isEmpty, !parts[2].isEmpty, !parts[3].isEmpty,
-              parts[1].utf8.count == 8, parts[1].utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 })
-        else {
+    private static func parseCredential(_ text: String, where place: String) throws(SigV4Error) -> SigV4Credential {
+        let credential: SigV4Credential? = SigV4Bytes.withUTF8(text) { bytes in
+            let parts = SigV4Bytes.split(bytes, 0..<bytes.count, on: SigV4Bytes.slash)
+            guard parts.count == 5, SigV4Bytes.equals(bytes, parts[4], "aws4_request"),
+                  !parts[0].isEmpty, !parts[2].isEmpty, !parts[3].isEmpty,
+                  parts[1].count == 8, parts[1].allSatisfy({ bytes[$0] >= 0x30 && bytes[$0] <= 0x39 })
+            else { return nil }
+            return SigV4Credential(accessKeyId: SigV4Bytes.string(bytes, parts[0]), date: SigV4Bytes.string(bytes, parts[1]),
+                                   region: SigV4Bytes.string(bytes, parts[2]), service: SigV4Bytes.string(bytes, parts[3]))
+        }
+        guard let credential else {
             throw SigV4Error(.incompleteSignature, """
                 The \(place) is malformed; the Credential is mal-formed; expecting \
                 "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".
                 """)
         }
-        return SigV4Credential(accessKeyId: String(parts[0]), date: String(parts[1]),
-                               region: String(parts[2]), service: String(parts[3]))
+        return credential
     }
 
-    private static func parseSignedHeaders(_ text: Substring) throws(SigV4Error) -> [String] {
-        let names = text.split(separator: ";", omittingEmptySubsequences: false)
-        guard !names.isEmpty, names.allSatisfy({ !$0.isEmpty }) else {
+    private static func parseSignedHeaders(_ text: String) throws(SigV4Error) -> [String] {
+        let names: [String]? = SigV4Bytes.withUTF8(text) { bytes in
+            let parts = SigV4Bytes.split(bytes, 0..<bytes.count, on: UInt8(ascii: ";"))
+            guard parts.allSatisfy({ !$0.isEmpty }) else { return nil }
+            return parts.map { SigV4Bytes.string(bytes, $0, lowercased: true) }
+        }
+        guard let names else {
             throw SigV4Error(.incompleteSignature, "SignedHeaders must be a ';'-separated list of header names.")
         }
-        return names.map { $0.lowercased() }
+        return names
+    }
+}
+
+/// The parts of an `Authorization: AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`
+/// header, found by scanning its bytes once. Spaces around the commas are optional.
+struct AuthorizationHeaderFields {
+    enum Scheme {
+        case sigV4
+        /// Another AWS scheme (Signature Version 2's `AWS`, SigV4a's `AWS4-ECDSA-P256-SHA256`), at most 32 characters of it.
+        case otherAWS(String)
+        case unknown
+    }
+
+    var scheme: Scheme = .unknown
+    var credential: String?
+    var signedHeaders: String?
+    /// Lowercased.
+    var signature: String?
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+        let all = SigV4Bytes.trimmed(bytes, 0..<bytes.count)
+        var schemeEnd = all.lowerBound
+        while schemeEnd < all.upperBound, bytes[schemeEnd] != UInt8(ascii: " "), bytes[schemeEnd] != UInt8(ascii: "\t") {
+            schemeEnd += 1
+        }
+        let schemeRange = all.lowerBound..<schemeEnd
+        guard SigV4Bytes.equals(bytes, schemeRange, "AWS4-HMAC-SHA256") else {
+            if schemeRange.count >= 3, SigV4Bytes.equals(bytes, schemeRange.lowerBound..<schemeRange.lowerBound + 3, "AWS") {
+                scheme = .otherAWS(SigV4Bytes.string(bytes, schemeRange.lowerBound..<min(schemeEnd, schemeRange.lowerBound + 32)))
+            }
+            return
+        }
+        scheme = .sigV4
+        for part in SigV4Bytes.split(bytes, schemeEnd..<all.upperBound, on: UInt8(ascii: ",")) {
+            let field = SigV4Bytes.trimmed(bytes, part)
+            guard let equals = field.first(where: { bytes[$0] == UInt8(ascii: "=") }) else { continue }
+            let name = field.lowerBound..<equals
+            let value = (equals + 1)..<field.upperBound
+            if SigV4Bytes.equals(bytes, name, "Credential") {
+                credential = credential ?? SigV4Bytes.string(bytes, value)
+            } else if SigV4Bytes.equals(bytes, name, "SignedHeaders") {
+                signedHeaders = signedHeaders ?? SigV4Bytes.string(bytes, value)
+            } else if SigV4Bytes.equals(bytes, name, "Signature") {
+                signature = signature ?? SigV4Bytes.string(bytes, value, lowercased: true)
+            }
+        }
     }
 }
 
@@ -210,29 +248,43 @@ struct QueryAuthentication {
                     return String(decoding: SigV4Bytes.percentDecoded(query[(equals + 1)..<component.endIndex]),
                                   as: UTF8.self)
                 }
-                switch String(decoding: name, as: UTF8.self) {
-                case "X-Amz-Algorithm": if algorithm == nil { algorithm = value() }
-                case "X-Amz-Credential": if credential == nil { credential = value() }
-                case "X-Amz-Date": if date == nil { date = value() }
-                case "X-Amz-Expires": if expires == nil { expires = value() }
-                case "X-Amz-SignedHeaders": if signedHeaders == nil { signedHeaders = value() }
-                case "X-Amz-Signature": if signature == nil { signature = value() }
-                case "X-Amz-Security-Token": if securityToken == nil { securityToken = value() }
-                case "AWSAccessKeyId": hasV2AccessKey = true
-                case "Signature": hasV2Signature = true
-                default: continue
+                switch Parameter(name) {
+                case .algorithm: if algorithm == nil { algorithm = value() }
+                case .credential: if credential == nil { credential = value() }
+                case .date: if date == nil { date = value() }
+                case .expires: if expires == nil { expires = value() }
+                case .signedHeaders: if signedHeaders == nil { signedHeaders = value() }
+                case .signature: if signature == nil { signature = value() }
+                case .securityToken: if securityToken == nil { securityToken = value() }
+                case .v2AccessKeyId: hasV2AccessKey = true
+                case .v2Signature: hasV2Signature = true
+                case nil: continue
                 }
             }
         }
     }
 }
 
-extension StringProtocol {
-    /// Without leading and trailing spaces and tabs (HTTP optional whitespace).
-    func trimmingSpaces() -> SubSequence {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
-        guard let first = firstIndex(where: { !isSpace($0) }) else { return self[endIndex...] }
-        guard let last = lastIndex(where: { !isSpace($0) }) else { return self[endIndex...] }
-        return self[first...last]
+extension QueryAuthentication {
+    /// The query parameters that carry authentication.
+    enum Parameter {
+        case algorithm, credential, date, expires, signedHeaders, signature, securityToken
+        case v2AccessKeyId, v2Signature
+
+        init?(_ name: [UInt8]) {
+            let parameter: Parameter? = name.withUnsafeBufferPointer { bytes in
+                let all = 0..<bytes.count
+                for (literal, parameter) in Self.names where SigV4Bytes.equals(bytes, all, literal) { return parameter }
+                return nil
+            }
+            guard let parameter else { return nil }
+            self = parameter
+        }
+
+        private static let names: [(StaticString, Parameter)] = [
+            ("X-Amz-Algorithm", .algorithm), ("X-Amz-Credential", .credential), ("X-Amz-Date", .date),
+            ("X-Amz-Expires", .expires), ("X-Amz-SignedHeaders", .signedHeaders), ("X-Amz-Signature", .signature),
+            ("X-Amz-Security-Token", .securityToken), ("AWSAccessKeyId", .v2AccessKeyId), ("Signature", .v2Signature),
+        ]
     }
 }

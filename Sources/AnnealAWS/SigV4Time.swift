@@ -3,7 +3,10 @@
 enum SigV4Time {
     /// Epoch seconds of `yyyyMMdd'T'HHmmss'Z'`, or nil when `text` is not exactly that.
     static func parseAmzDate(_ text: String) -> Int64? {
-        let bytes = Array(text.utf8)
+        SigV4Bytes.withUTF8(text) { parseAmzDate($0) }
+    }
+
+    private static func parseAmzDate(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
         guard bytes.count == 16, bytes[8] == UInt8(ascii: "T"), bytes[15] == UInt8(ascii: "Z"),
               let year = number(bytes[0..<4]), let month = number(bytes[4..<6]), let day = number(bytes[6..<8]),
               let hour = number(bytes[9..<11]), let minute = number(bytes[11..<13]), let second = number(bytes[13..<15])
@@ -13,7 +16,10 @@ enum SigV4Time {
 
     /// An RFC 1123 date (`Sun, 06 Nov 1994 08:49:37 GMT`) as the ISO 8601 basic form and epoch seconds.
     static func parseHTTPDate(_ text: String) -> (amzDate: String, epoch: Int64)? {
-        let bytes = Array(text.utf8)
+        SigV4Bytes.withUTF8(text) { parseHTTPDate($0) }
+    }
+
+    private static func parseHTTPDate(_ bytes: UnsafeBufferPointer<UInt8>) -> (amzDate: String, epoch: Int64)? {
         guard bytes.count == 29, bytes[3] == UInt8(ascii: ","), bytes[4] == UInt8(ascii: " "),
               bytes[7] == UInt8(ascii: " "), bytes[11] == UInt8(ascii: " "), bytes[16] == UInt8(ascii: " "),
               bytes[19] == UInt8(ascii: ":"), bytes[22] == UInt8(ascii: ":"), bytes[25] == UInt8(ascii: " "),
@@ -32,9 +38,10 @@ enum SigV4Time {
 
     private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
-    private static func number(_ digits: ArraySlice<UInt8>) -> Int? {
+    private static func number(_ digits: Slice<UnsafeBufferPointer<UInt8>>) -> Int? {
         var value = 0
-        for digit in digits {
+        for index in digits.indices {
+            let digit = digits[index]
             guard digit >= UInt8(ascii: "0"), digit <= UInt8(ascii: "9") else { return nil }
             value = value * 10 + Int(digit - UInt8(ascii: "0"))
         }

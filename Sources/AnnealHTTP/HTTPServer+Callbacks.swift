@@ -25,6 +25,14 @@ let mhdAccessHandler: MHD_AccessHandlerCallback = {
         uploadSize?.pointee = 0
         return .YES
     }
+    if let pending = request.pendingResponse {
+        // A request without a body answered from its headers: queued now, on the call that ends
+        // the request, so MHD keeps the connection alive.
+        request.pendingResponse = nil
+        request.responded = true
+        uploadSize?.pointee = 0
+        return queue(pending, on: connection)
+    }
     guard let exchange = request.exchange else {
         let (path, query) = HTTPRequestHead.split(target: request.rawTarget)
         let head = HTTPRequestHead(
@@ -37,6 +45,11 @@ let mhdAccessHandler: MHD_AccessHandlerCallback = {
         let exchange = server.handler.exchange(for: head)
         request.exchange = exchange
         if let response = exchange.start() {
+            if hasNoBody(head.headers) {
+                request.pendingResponse = response
+                return .YES
+            }
+            // The body is not wanted: answer now; MHD then closes the connection unread.
             request.responded = true
             return queue(response, on: connection)
         }
@@ -62,6 +75,10 @@ let mhdRequestCompleted: MHD_RequestCompletedCallback = { cls, _, conCls, termin
     let request = Unmanaged<RequestContext>.fromOpaque(raw).takeRetainedValue()
     request.exchange?.end(completed: termination == .REQUEST_TERMINATED_COMPLETED_OK)
     server.inFlight.subtract(1, ordering: .relaxed)
+}
+
+private func hasNoBody(_ headers: HTTPHeaders) -> Bool {
+    headers["transfer-encoding"] == nil && (headers["content-length"].map { $0 == "0" } ?? true)
 }
 
 /// Collects the request headers in arrival order.

@@ -41,6 +41,7 @@ final class RequestContext {
     let rawTarget: String
     let startedAt: UInt64
     var exchange: (any HTTPExchange)?
+    var pendingResponse: HTTPResponse?
     var responded = false
 
     init(rawTarget: String, startedAt: UInt64) {

@@ -70,8 +70,8 @@ final class APIExchange: HTTPExchange {
     func finish() -> HTTPResponse {
         guard let auth, let credential else { return fail(.internalFailure("request finished before authentication")) }
         do {
-            try SigV4.verify(signable, auth: auth, secret: credential.secret, payloadHash: SHA256.hex(body),
-                             singleEncodePath: false, now: gateway.config.clock())
+            try SigV4.verify(signable, auth: auth, signingKey: gateway.credentials.signingKey(for: credential, auth.credential),
+                             payloadHash: SHA256.hex(body), singleEncodePath: false, now: gateway.config.clock())
         } catch {
             return fail(AccessErrors.signature(error, wire: wire))
         }
@@ -114,6 +114,7 @@ final class APIExchange: HTTPExchange {
         gateway.metrics.inFlight.subtract(1, ordering: .relaxed)
         let seconds = Double(monotonicNanoseconds() &- head.startedAt) / 1e9
         gateway.metrics.record(service: serviceName, operation: operationName, status: status, seconds: seconds)
+        guard gateway.logger.isEnabled(.info) else { return }
         var fields: [(String, String)] = [
             ("method", head.method), ("service", serviceName), ("operation", operationName), ("status", String(status)),
             ("duration_ms", String(Double(Int(seconds * 1e6)) / 1000)), ("request_id", requestID),
@@ -165,11 +166,22 @@ private func isJSONSpace(_ byte: UInt8) -> Bool {
 
 /// Request ids shaped like AWS's (a random UUID).
 enum RequestID {
+    private static let digits = Array("0123456789abcdef".utf8)
+
     static func make() -> String {
         let bytes = SecureRandom.bytes(16)
-        let hex = bytes.hexString
-        let chars = Array(hex)
-        return String(chars[0..<8]) + "-" + String(chars[8..<12]) + "-" + String(chars[12..<16]) + "-"
-            + String(chars[16..<20]) + "-" + String(chars[20..<32])
+        return String(unsafeUninitializedCapacity: 36) { out in
+            var index = 0
+            for (position, byte) in bytes.enumerated() {
+                if position == 4 || position == 6 || position == 8 || position == 10 {
+                    out[index] = UInt8(ascii: "-")
+                    index += 1
+                }
+                out[index] = digits[Int(byte >> 4)]
+                out[index + 1] = digits[Int(byte & 0x0f)]
+                index += 2
+            }
+            return index
+        }
     }
 }

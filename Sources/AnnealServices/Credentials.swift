@@ -1,3 +1,4 @@
+import AnnealAWS
 import AnnealCore
 import AnnealCrypto
 import AnnealStore
@@ -22,6 +23,8 @@ public final class CredentialResolver: Sendable {
     private let identity: IdentityStore
     private let box: SecretBox
     private let cache = Mutex<[String: ResolvedCredential]>([:])
+    /// Signing keys by access key and credential scope: the same for a whole day of requests.
+    private let signingKeys = Mutex<[String: [UInt8]]>([:])
 
     public init(identity: IdentityStore, box: SecretBox) {
         self.identity = identity
@@ -40,8 +43,21 @@ public final class CredentialResolver: Sendable {
         return .found(resolved)
     }
 
+    /// The SigV4 signing key for `credential`'s secret and a request's scope, derived once a day.
+    public func signingKey(for credential: ResolvedCredential, _ scope: SigV4Credential) -> [UInt8] {
+        let id = credential.accessKeyID + "/" + scope.scope
+        if let key = signingKeys.withLock({ $0[id] }) { return key }
+        let key = SigV4.signingKey(secret: credential.secret, credential: scope)
+        signingKeys.withLock { keys in
+            if keys.count > 10_000 { keys.removeAll() }  // old days and retired keys: bounded, rebuilt on demand
+            keys[id] = key
+        }
+        return key
+    }
+
     /// Forgets a key (after it is deactivated, deleted or its user changes).
     public func invalidate(_ accessKeyID: String) {
         _ = cache.withLock { $0.removeValue(forKey: accessKeyID) }
+        signingKeys.withLock { keys in keys = keys.filter { !$0.key.hasPrefix(accessKeyID + "/") } }
     }
 }

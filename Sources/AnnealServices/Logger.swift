@@ -37,6 +37,9 @@ public struct Logger: Sendable {
         sink.write(line)
     }
 
+    /// Whether lines of `level` are written; check it before building costly fields.
+    public func isEnabled(_ level: Level) -> Bool { Logger.rank(level) >= Logger.rank(minimumLevel) }
+
     public func info(_ event: String, _ fields: [(String, String)] = []) { log(.info, event, fields) }
     public func warning(_ event: String, _ fields: [(String, String)] = []) { log(.warning, event, fields) }
     public func error(_ event: String, _ fields: [(String, String)] = []) { log(.error, event, fields) }
