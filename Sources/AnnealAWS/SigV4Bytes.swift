@@ -44,7 +44,19 @@ enum SigV4Bytes {
 
     /// AWS-encodes `bytes` as they are: an existing `%` becomes `%25`.
     static func appendEncoded(_ bytes: Slice<UnsafeBufferPointer<UInt8>>, to out: inout [UInt8]) {
-        for index in bytes.indices { appendEncoded(bytes[index], to: &out) }
+        var index = bytes.startIndex
+        while index < bytes.endIndex {
+            // Copy runs of unreserved bytes (most of any path or query) in one go.
+            var runEnd = index
+            while runEnd < bytes.endIndex, isUnreserved(bytes[runEnd]) { runEnd += 1 }
+            if runEnd > index {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<runEnd]))
+                index = runEnd
+            } else {
+                appendEncoded(bytes[index], to: &out)
+                index += 1
+            }
+        }
     }
 
     /// Percent-decodes `bytes` (`%XX` only: `+` stays `+`, a `%` not followed by two hex digits stays
@@ -53,6 +65,13 @@ enum SigV4Bytes {
         var index = bytes.startIndex
         let end = bytes.endIndex
         while index < end {
+            var runEnd = index
+            while runEnd < end, isUnreserved(bytes[runEnd]) { runEnd += 1 }
+            if runEnd > index {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<runEnd]))
+                index = runEnd
+                continue
+            }
             let byte = bytes[index]
             if byte == percent, end - index >= 3,
                let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2]) {
@@ -128,13 +147,11 @@ enum SigV4Bytes {
         withUTF8(string) { out.append(contentsOf: $0) }
     }
 
-    /// `bytes[range]` as a string, lowercased when asked (ASCII only, as header names are).
+    /// `bytes[range]` as a string, with ASCII letters lowercased when asked. Bytes of multi-byte UTF-8
+    /// sequences are all 0x80 or above, so lowercasing byte-wise never breaks one.
     static func string(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, lowercased: Bool = false) -> String {
         let slice = UnsafeBufferPointer(rebasing: bytes[range])
         guard lowercased else { return String(decoding: slice, as: UTF8.self) }
-        guard slice.allSatisfy({ $0 < 0x80 }) else {
-            return String(decoding: slice.map { lowercase($0) }, as: UTF8.self)
-        }
         return String(unsafeUninitializedCapacity: slice.count) { out in
             for index in 0..<slice.count { out[index] = lowercase(slice[index]) }
             return slice.count

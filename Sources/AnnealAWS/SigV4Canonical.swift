@@ -3,7 +3,7 @@
 /// Remembers where the canonical URI sits, so S3 verification can retry with the raw wire path
 /// without rebuilding the rest.
 struct SigV4CanonicalRequest {
-    private(set) var bytes: [UInt8]
+    let bytes: [UInt8]
     private let pathRange: Range<Int>
 
     init(_ request: SigV4Request, auth: SigV4Authorization, payloadHash: String, singleEncodePath: Bool) {
@@ -163,18 +163,20 @@ struct SigV4CanonicalRequest {
 
     static func appendNormalizedValue(_ value: String, to out: inout [UInt8]) {
         SigV4Bytes.withUTF8(value) { bytes in
+            var index = 0
             var wroteAny = false
             var pendingSpace = false
             var pendingComma = false
-            for index in 0..<bytes.count {
-                let byte = bytes[index]
-                switch byte {
+            while index < bytes.count {
+                switch bytes[index] {
                 case UInt8(ascii: "\n"), UInt8(ascii: "\r"):
                     // An obsolete line fold: the AWS test suite (get-header-value-multiline) signs it as a comma.
                     if wroteAny { pendingComma = true }
                     pendingSpace = false
+                    index += 1
                 case UInt8(ascii: " "), UInt8(ascii: "\t"):
                     if wroteAny, !pendingComma { pendingSpace = true }
+                    index += 1
                 default:
                     if pendingComma {
                         out.append(UInt8(ascii: ","))
@@ -183,11 +185,19 @@ struct SigV4CanonicalRequest {
                     }
                     pendingComma = false
                     pendingSpace = false
-                    out.append(byte)
+                    var runEnd = index + 1
+                    while runEnd < bytes.count, !isWhitespace(bytes[runEnd]) { runEnd += 1 }
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<runEnd]))
+                    index = runEnd
                     wroteAny = true
                 }
             }
         }
+    }
+
+    @inline(__always)
+    private static func isWhitespace(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r")
     }
 }
 

@@ -4,17 +4,10 @@ extension Collection<UInt8> {
     /// Table-driven and written straight into the string's storage: SigV4 hex-encodes at least two
     /// digests per request, so this runs tens of thousands of times a second.
     public var hexString: String {
-        let length = count * 2
-        return String(unsafeUninitializedCapacity: length) { output in
-            let digits = Hex.lowercaseDigits.utf8Start
-            var index = 0
-            for byte in self {
-                output[index] = digits[Int(byte >> 4)]
-                output[index + 1] = digits[Int(byte & 0x0F)]
-                index += 2
-            }
-            return index
-        }
+        // Generic code is not specialised across modules: go through contiguous storage when there is
+        // some, so the loop runs on a buffer pointer instead of through protocol witnesses.
+        if let hex = withContiguousStorageIfAvailable({ Hex.encode(UnsafeRawBufferPointer($0)) }) { return hex }
+        return Array(self).withUnsafeBytes { Hex.encode($0) }
     }
 }
 
@@ -22,25 +15,39 @@ extension Collection<UInt8> {
 public enum Hex {
     static let lowercaseDigits: StaticString = "0123456789abcdef"
 
-    /// The bytes `s` spells, or nil when it has an odd length or a character that is not a hex digit.
-    /// Both cases are accepted.
-    public static func decode(_ s: some StringProtocol) -> [UInt8]? {
-        let utf8 = s.utf8
-        guard utf8.count % 2 == 0 else { return nil }
-        var result: [UInt8] = []
-        result.reserveCapacity(utf8.count / 2)
-        var high: UInt8 = 0
-        var isHigh = true
-        for character in utf8 {
-            guard let nibble = value(of: character) else { return nil }
-            if isHigh {
-                high = nibble
-            } else {
-                result.append(high << 4 | nibble)
+    static func encode(_ bytes: UnsafeRawBufferPointer) -> String {
+        String(unsafeUninitializedCapacity: bytes.count * 2) { output in
+            let digits = lowercaseDigits.utf8Start
+            for index in 0..<bytes.count {
+                let byte = bytes[index]
+                output[2 * index] = digits[Int(byte >> 4)]
+                output[2 * index + 1] = digits[Int(byte & 0x0F)]
             }
-            isHigh.toggle()
+            return bytes.count * 2
         }
-        return result
+    }
+
+    /// The bytes `s` spells, or nil when it has an odd length or a character that is not a hex digit.
+    /// Upper and lower case digits are both accepted.
+    public static func decode(_ s: some StringProtocol) -> [UInt8]? {
+        if let result = s.utf8.withContiguousStorageIfAvailable({ decode($0) }) { return result }
+        return Array(s.utf8).withUnsafeBufferPointer { decode($0) }
+    }
+
+    private static func decode(_ utf8: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        guard utf8.count % 2 == 0 else { return nil }
+        var failed = false
+        let result = [UInt8](unsafeUninitializedCapacity: utf8.count / 2) { output, initialized in
+            for index in 0..<utf8.count / 2 {
+                guard let high = value(of: utf8[2 * index]), let low = value(of: utf8[2 * index + 1]) else {
+                    failed = true
+                    return
+                }
+                output[index] = high << 4 | low
+                initialized = index + 1
+            }
+        }
+        return failed ? nil : result
     }
 
     /// The value of one ASCII hex digit, or nil.

@@ -17,7 +17,7 @@ public enum SHA256 {
     public static func hex(_ data: some Collection<UInt8>) -> String {
         withUnsafeTemporaryAllocation(byteCount: byteCount, alignment: 1) { scratch in
             digest(data, into: scratch)
-            return UnsafeRawBufferPointer(scratch).hexString
+            return Hex.encode(UnsafeRawBufferPointer(scratch))
         }
     }
 

@@ -26,11 +26,16 @@ let mhdAccessHandler: MHD_AccessHandlerCallback = {
         return .YES
     }
     if let pending = request.pendingResponse {
-        // A request without a body answered from its headers: queued now, on the call that ends
-        // the request, so MHD keeps the connection alive.
+        // Answered already (from the headers of a bodiless request, or mid-body): the rest of the
+        // body is read and dropped so the reply is not lost to a reset connection, and sent on the
+        // call that ends the request. Past `discardLimit` it goes out at once and the connection closes.
+        if let uploadSize, uploadSize.pointee > 0 {
+            request.discarded += uploadSize.pointee
+            uploadSize.pointee = 0
+            guard request.discarded > discardLimit else { return .YES }
+        }
         request.pendingResponse = nil
         request.responded = true
-        uploadSize?.pointee = 0
         return queue(pending, on: connection)
     }
     guard let exchange = request.exchange else {
@@ -59,8 +64,7 @@ let mhdAccessHandler: MHD_AccessHandlerCallback = {
         let chunk = UnsafeRawBufferPointer(start: uploadData, count: uploadSize.pointee)
         uploadSize.pointee = 0
         if let response = exchange.receive(chunk) {
-            request.responded = true
-            return queue(response, on: connection)
+            request.pendingResponse = response
         }
         return .YES
     }
@@ -76,6 +80,9 @@ let mhdRequestCompleted: MHD_RequestCompletedCallback = { cls, _, conCls, termin
     request.exchange?.end(completed: termination == .REQUEST_TERMINATED_COMPLETED_OK)
     server.inFlight.subtract(1, ordering: .relaxed)
 }
+
+/// How much of an unwanted request body is read and dropped so an early reply reaches the client.
+private let discardLimit = 64 * 1024 * 1024
 
 private func hasNoBody(_ headers: HTTPHeaders) -> Bool {
     headers["transfer-encoding"] == nil && (headers["content-length"].map { $0 == "0" } ?? true)

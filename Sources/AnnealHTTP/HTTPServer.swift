@@ -42,6 +42,7 @@ final class RequestContext {
     let startedAt: UInt64
     var exchange: (any HTTPExchange)?
     var pendingResponse: HTTPResponse?
+    var discarded = 0
     var responded = false
 
     init(rawTarget: String, startedAt: UInt64) {
