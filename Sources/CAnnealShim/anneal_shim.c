@@ -9,7 +9,7 @@
 struct MHD_Daemon *anneal_mhd_start(const anneal_mhd_config *c) {
     struct sockaddr_storage local;
     memset(&local, 0, sizeof(local));
-    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC;
+    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC;
     const char *host = c->host ? c->host : "127.0.0.1";
     struct sockaddr_in *v4 = (struct sockaddr_in *)&local;
     struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&local;

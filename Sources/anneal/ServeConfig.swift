@@ -8,7 +8,7 @@ struct ServeConfig {
     var host = "127.0.0.1"
     var port: UInt16 = 8717
     var region = "us-east-1"
-    var threads = max(4, 2 * ProcessInfo.processInfo.activeProcessorCount)
+    var threads = max(2, ProcessInfo.processInfo.activeProcessorCount)
     var connectionTimeout = 30
     var perIPConnectionLimit = 256
     var connectionLimit = 1000
@@ -33,7 +33,7 @@ struct ServeConfig {
           --host ADDR                 address to bind (default 127.0.0.1)
           --port N                    port (default 8717; 0 picks a free one)
           --region NAME               region in ARNs and the generated profile (default us-east-1)
-          --threads N                 server threads (default max(4, 2 x CPUs))
+          --threads N                 server threads (default: one per CPU, at least 2)
           --connection-timeout S      close connections silent for S seconds (default 30)
           --per-ip-connection-limit N connections per client address (default 256)
           --connection-limit N        connections in all (default 1000)

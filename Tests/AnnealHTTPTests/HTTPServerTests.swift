@@ -74,14 +74,14 @@ func fnv(_ bytes: [UInt8]) -> UInt64 {
 }
 
 /// A raw HTTP/1.1 exchange over a socket: sends bytes, reads until the server closes.
-func rawExchange(port: UInt16, _ payload: [UInt8], readReply: Bool = true) -> [UInt8] {
+func rawExchange(port: UInt16, _ payload: [UInt8], readReply: Bool = true, timeout seconds: Int = 10) -> [UInt8] {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_port = port.bigEndian
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var timeout = timeval(tv_sec: 10, tv_usec: 0)
+    var timeout = timeval(tv_sec: seconds, tv_usec: 0)
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     let connected = withUnsafePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
@@ -165,7 +165,8 @@ func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
         let server = try startServer(handler)
         defer { server.shutdown() }
         let rejected = text(rawExchange(port: server.port, Array(
-            "PUT /reject-early HTTP/1.1\r\nHost: h\r\nContent-Length: 100000000\r\nExpect: 100-continue\r\n\r\n".utf8)))
+            "PUT /reject-early HTTP/1.1\r\nHost: h\r\nContent-Length: 100000000\r\nExpect: 100-continue\r\n\r\n".utf8),
+            timeout: 1))
         #expect(rejected.hasPrefix("HTTP/1.1 403"))
         #expect(!rejected.contains("100 Continue"))
         let limited = text(rawExchange(port: server.port, Array(
