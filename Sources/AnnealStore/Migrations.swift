@@ -62,5 +62,50 @@ public enum Schema {
                 FOREIGN KEY (account_id, user_name) REFERENCES users(account_id, name)
             );
             """),
+        Migration(version: 2, name: "objects", sql: """
+            CREATE TABLE buckets (
+                name TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL,
+                region TEXT NOT NULL,
+                created_at REAL NOT NULL
+            );
+            CREATE TABLE objects (
+                bucket TEXT NOT NULL REFERENCES buckets(name),
+                key TEXT NOT NULL,
+                blob TEXT NOT NULL,
+                size INTEGER NOT NULL,
+                etag TEXT NOT NULL,
+                last_modified REAL NOT NULL,
+                metadata TEXT NOT NULL,
+                checksum_algorithm TEXT,
+                checksum_value TEXT,
+                checksum_type TEXT,
+                parts_count INTEGER,
+                PRIMARY KEY (bucket, key)
+            ) WITHOUT ROWID;
+            CREATE TABLE uploads (
+                upload_id TEXT PRIMARY KEY,
+                bucket TEXT NOT NULL REFERENCES buckets(name),
+                key TEXT NOT NULL,
+                created_at REAL NOT NULL,
+                metadata TEXT NOT NULL,
+                checksum_algorithm TEXT
+            );
+            CREATE INDEX uploads_by_key ON uploads (bucket, key, created_at);
+            CREATE TABLE parts (
+                upload_id TEXT NOT NULL REFERENCES uploads(upload_id) ON DELETE CASCADE,
+                part_number INTEGER NOT NULL,
+                blob TEXT NOT NULL,
+                size INTEGER NOT NULL,
+                etag TEXT NOT NULL,
+                checksum TEXT,
+                last_modified REAL NOT NULL,
+                PRIMARY KEY (upload_id, part_number)
+            );
+            -- Blobs being written (not yet referenced) and blobs no longer referenced: both are
+            -- removed at start, so a crash at any point leaves no orphan behind.
+            CREATE TABLE pending_blobs (blob TEXT PRIMARY KEY, bucket TEXT NOT NULL);
+            CREATE TABLE garbage_blobs (blob TEXT PRIMARY KEY, bucket TEXT NOT NULL);
+            """),
     ]
 }

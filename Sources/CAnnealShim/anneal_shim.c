@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 #include "anneal_shim.h"
 
 #include <arpa/inet.h>
@@ -5,6 +6,7 @@
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 struct MHD_Daemon *anneal_mhd_start(const anneal_mhd_config *c) {
     struct sockaddr_storage local;
@@ -66,4 +68,11 @@ int anneal_mhd_client_address(struct MHD_Connection *connection, char *buf, size
         return -1;
     }
     return inet_ntop(sa->sa_family, src, buf, (socklen_t)len) ? 0 : -1;
+}
+
+long anneal_copy_file_range(int in, int64_t *offset_in, int out, size_t length) {
+    loff_t offset = (loff_t)*offset_in;
+    ssize_t copied = copy_file_range(in, &offset, out, NULL, length, 0);
+    *offset_in = (int64_t)offset;
+    return (long)copied;
 }

@@ -58,3 +58,16 @@ import Testing
         #expect(id.hasPrefix("AIDA") && id.count == 21)
     }
 }
+
+@Suite struct S3NamesTests {
+    @Test(arguments: ["abc", "my-bucket", "my.bucket.name", "a1b2c3", String(repeating: "a", count: 63), "sagemaker-us-west-2-123456789012"])
+    func validBucketNames(name: String) {
+        #expect(S3Names.bucketNameProblem(name) == nil)
+    }
+
+    @Test(arguments: ["ab", String(repeating: "a", count: 64), "My-Bucket", "my_bucket", "-bucket", "bucket-", "my..bucket",
+                      "my.-bucket", "192.168.5.4", "xn--bucket", "bucket-s3alias", "buck et", "bücket", ""])
+    func invalidBucketNames(name: String) {
+        #expect(S3Names.bucketNameProblem(name) != nil)
+    }
+}

@@ -33,4 +33,8 @@ uint16_t anneal_mhd_bound_port(struct MHD_Daemon *daemon);
 /// Writes the client's numeric address into buf; returns 0 on success.
 int anneal_mhd_client_address(struct MHD_Connection *connection, char *buf, size_t len);
 
+/// copy_file_range(2) (needs _GNU_SOURCE, which Swift's Glibc import does not set): copies `length`
+/// bytes from `in` at `*offset_in` to `out` at its file position, in the kernel.
+long anneal_copy_file_range(int in, int64_t *offset_in, int out, size_t length);
+
 #endif
