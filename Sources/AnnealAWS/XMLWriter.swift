@@ -20,6 +20,11 @@ public struct XMLWriter: Sendable {
         text += "</\(name)>"
     }
 
+    /// Appends already-escaped text.
+    public mutating func raw(_ escaped: String) {
+        text += escaped
+    }
+
     /// Writes the element only when `value` is non-nil.
     public mutating func optional(_ name: String, _ value: String?) {
         if let value { element(name, value) }

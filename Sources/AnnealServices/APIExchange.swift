@@ -17,6 +17,7 @@ final class APIExchange: HTTPExchange {
     private var credential: ResolvedCredential?
     private var queryService: (any QueryService)?
     private var body: [UInt8] = []
+    private var s3: S3Exchange?
 
     init(gateway: Gateway, head: HTTPRequestHead) {
         self.gateway = gateway
@@ -50,10 +51,8 @@ final class APIExchange: HTTPExchange {
         case .found(let resolved): credential = resolved
         case .unknown, .inactive: return fail(AccessErrors.unknownKey(wire: wire))
         }
-        switch route {
-        case .s3:
-            return fail(AWSError("NotImplemented", "S3 operations are not served by this build of Anneal yet", status: 400))
-        default: break
+        if case .s3 = route, let credential {
+            return startS3(parsed, credential: credential)
         }
         if let length = head.headers["content-length"].flatMap(Int.init), length > gateway.config.maxRequestBody {
             return fail(tooLarge())
@@ -62,12 +61,19 @@ final class APIExchange: HTTPExchange {
     }
 
     func receive(_ chunk: UnsafeRawBufferPointer) -> HTTPResponse? {
+        if let s3 {
+            do { try s3.receive(chunk) } catch { return fail(error) }
+            return nil
+        }
         if body.count + chunk.count > gateway.config.maxRequestBody { return fail(tooLarge()) }
         body.append(contentsOf: chunk)
         return nil
     }
 
     func finish() -> HTTPResponse {
+        if let s3 {
+            do { return respond(try s3.finish()) } catch { return fail(error) }
+        }
         guard let auth, let credential else { return fail(.internalFailure("request finished before authentication")) }
         do {
             try SigV4.verify(signable, auth: auth, signingKey: gateway.credentials.signingKey(for: credential, auth.credential),
@@ -111,6 +117,7 @@ final class APIExchange: HTTPExchange {
     }
 
     func end(completed: Bool) {
+        s3?.end(completed: completed && status < 300)
         gateway.metrics.inFlight.subtract(1, ordering: .relaxed)
         let seconds = Double(monotonicNanoseconds() &- head.startedAt) / 1e9
         gateway.metrics.record(service: serviceName, operation: operationName, status: status, seconds: seconds)
@@ -123,6 +130,35 @@ final class APIExchange: HTTPExchange {
         if let credential { fields.append(("principal", credential.principal.arn)) }
         if !completed { fields.append(("aborted", "true")) }
         gateway.logger.info("request", fields)
+    }
+
+    /// S3 is authenticated from the headers alone (the signature covers the declared payload hash),
+    /// so the body can stream; `S3Payload` checks the body against that declaration as it arrives.
+    private func startS3(_ auth: SigV4Authorization, credential: ResolvedCredential) -> HTTPResponse? {
+        guard let service = gateway.services.s3 else { return fail(S3Errors.notImplemented(head.method, head.rawPath)) }
+        let signingKey = gateway.credentials.signingKey(for: credential, auth.credential)
+        let declared = auth.isPresigned ? "UNSIGNED-PAYLOAD" : (head.headers["x-amz-content-sha256"] ?? "")
+        guard !declared.isEmpty else {
+            return fail(S3Errors.invalidRequest("Missing required header for this request: x-amz-content-sha256"))
+        }
+        do {
+            try SigV4.verify(signable, auth: auth, signingKey: signingKey, payloadHash: declared, singleEncodePath: true,
+                             now: gateway.config.clock())
+        } catch {
+            return fail(AccessErrors.signature(error, wire: wire))
+        }
+        let context = CallContext(requestID: requestID, principal: credential.principal, accessKeyID: credential.accessKeyID,
+                                  region: auth.credential.region, remoteAddress: head.remoteAddress, isSecure: head.isSecure,
+                                  wire: wire, policy: gateway.policy)
+        do {
+            let exchange = try S3Exchange(service: service, head: head, context: context, auth: auth, signingKey: signingKey)
+            s3 = exchange
+            operationName = exchange.operationName
+            try exchange.start()
+        } catch {
+            return fail(error)
+        }
+        return nil
     }
 
     // MARK: - Helpers

@@ -77,6 +77,8 @@ public enum Bootstrap {
         var config = "# Written by anneal serve at each start: the endpoint of this server.\n"
         config += "[profile \(files.profile)]\nregion = \(region)\nendpoint_url = \(endpoint)\n"
         if let caBundle { config += "ca_bundle = \(caBundle)\n" }
+        // SigV4 for presigned S3 URLs too (older clients default to SigV2 there), path-style addressing.
+        config += "s3 =\n    signature_version = s3v4\n    addressing_style = path\n"
         try SafeFile.write(config, to: files.config, mode: 0o600)
         let credentials = "[\(files.profile)]\naws_access_key_id = \(admin.accessKeyID)\naws_secret_access_key = \(admin.secret)\n"
         try SafeFile.write(credentials, to: files.credentials, mode: 0o600)

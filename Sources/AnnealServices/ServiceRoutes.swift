@@ -26,10 +26,13 @@ public protocol QueryService: Sendable {
 public struct ServiceDirectory: Sendable {
     public var json: [any JSONService] = []
     public var query: [any QueryService] = []
+    /// S3 REST: every request no other protocol claims.
+    public var s3: S3Service?
 
-    public init(json: [any JSONService] = [], query: [any QueryService] = []) {
+    public init(json: [any JSONService] = [], query: [any QueryService] = [], s3: S3Service? = nil) {
         self.json = json
         self.query = query
+        self.s3 = s3
     }
 
     func jsonService(target: String) -> (any JSONService, String)? {

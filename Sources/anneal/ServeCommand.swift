@@ -1,6 +1,7 @@
 import AnnealCore
 import AnnealCrypto
 import AnnealHTTP
+import AnnealObjects
 import AnnealServices
 import AnnealStore
 import Foundation
@@ -46,8 +47,15 @@ enum ServeCommand {
                                              ("access_key_id", admin.accessKeyID)])
         }
 
+        let objects = try FileObjectStore(database: database, root: config.home + "/objects")
+        let recovery = try objects.recover()
+        if recovery.temporaryFiles + recovery.pendingBlobs + recovery.garbageBlobs > 0 {
+            logger.info("objects_recovered", [("temporary_files", String(recovery.temporaryFiles)),
+                                              ("pending_blobs", String(recovery.pendingBlobs)), ("garbage_blobs", String(recovery.garbageBlobs))])
+        }
+
         let metrics = PlatformMetrics()
-        let services = ServiceDirectory(json: [], query: [STSService()])
+        let services = ServiceDirectory(json: [], query: [STSService()], s3: S3Service(storage: objects, region: config.region))
         let gateway = Gateway(services: services, credentials: CredentialResolver(identity: identity, box: box),
                               policy: AdministratorOnlyPolicy(), metrics: metrics, logger: logger) {
             [(name: "anneal_database_bytes", help: "Size of the SQLite database and its WAL.", value: Double(database.sizeOnDisk))]
