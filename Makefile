@@ -26,9 +26,11 @@ compat: build
 
 bench-smoke: build
 	bench/http --smoke
+	bench/s3 --smoke
 
 bench: build
 	bench/http
+	bench/s3
 
 clean:
 	rm -rf .build .venv

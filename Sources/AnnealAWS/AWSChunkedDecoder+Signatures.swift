@@ -23,7 +23,8 @@ extension AWSChunkedDecoder {
     func verifyTrailers() throws(AWSChunkedError) {
         guard let signer else { return }
         guard let provided = providedTrailerSignature else {
-            throw AWSChunkedError(.signatureMismatch, "The aws-chunked trailers are not signed (no x-amz-trailer-signature).")
+            throw AWSChunkedError(.signatureMismatch,
+                                  "The aws-chunked trailers are not signed (no x-amz-trailer-signature).")
         }
         var canonical: [UInt8] = []
         for trailer in trailers {

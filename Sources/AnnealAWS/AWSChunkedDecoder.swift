@@ -143,7 +143,7 @@ public final class AWSChunkedDecoder {
                     decodedLength += UInt64(take)
                     try output(piece)
                 } else {
-                    chunkData.append(contentsOf: piece)
+                    chunkData.append(contentsOf: piece.assumingMemoryBound(to: UInt8.self))
                 }
                 guard take == remaining else {
                     phase = .chunkData(remaining: remaining - take)
@@ -179,15 +179,17 @@ public final class AWSChunkedDecoder {
         if case .trailers = phase {
             trailerBytes += length + (newline == nil ? 0 : 1)
             guard trailerBytes <= Self.maximumTrailerBytes else {
-                throw AWSChunkedError(.malformed, "The aws-chunked trailers are longer than \(Self.maximumTrailerBytes) bytes.")
+                throw AWSChunkedError(.malformed,
+                                      "The aws-chunked trailers are longer than \(Self.maximumTrailerBytes) bytes.")
             }
         } else {
             // The CR before the LF is part of the line here, hence the + 1.
             guard line.count + length <= Self.maximumLineLength + 1 else {
-                throw AWSChunkedError(.malformed, "An aws-chunked chunk-size line is longer than \(Self.maximumLineLength) bytes.")
+                throw AWSChunkedError(.malformed,
+                                      "An aws-chunked chunk-size line is longer than \(Self.maximumLineLength) bytes.")
             }
         }
-        line.append(contentsOf: UnsafeRawBufferPointer(rebasing: rest[0..<length]))
+        line.append(contentsOf: UnsafeRawBufferPointer(rebasing: rest[0..<length]).assumingMemoryBound(to: UInt8.self))
         guard let newline else { return bytes.count }
         guard line.last == AWSChunkedSyntax.carriageReturn else {
             throw AWSChunkedError(.malformed, "An aws-chunked line does not end in CRLF.")
@@ -210,7 +212,8 @@ public final class AWSChunkedDecoder {
         while index < header.endIndex, let digit = AWSChunkedSyntax.hexValue(header[index]) {
             size = size << 4 | Int(digit)
             guard size <= Self.maximumChunkSize else {
-                throw AWSChunkedError(.malformed, "An aws-chunked chunk is larger than \(Self.maximumChunkSize) bytes.")
+                throw AWSChunkedError(.malformed,
+                                      "An aws-chunked chunk is larger than \(Self.maximumChunkSize) bytes.")
             }
             index += 1
         }
@@ -221,9 +224,12 @@ public final class AWSChunkedDecoder {
         let extensions = AWSChunkedSyntax.trimmed(header[index...])
         if !extensions.isEmpty {
             guard extensions.first == AWSChunkedSyntax.semicolon else {
-                throw AWSChunkedError(.malformed, "An aws-chunked chunk size is followed by something other than an extension.")
+                throw AWSChunkedError(.malformed,
+                                      "An aws-chunked chunk size is followed by something other than an extension.")
             }
-            for parameter in extensions.dropFirst().split(separator: AWSChunkedSyntax.semicolon, omittingEmptySubsequences: false) {
+            let parameters = extensions.dropFirst().split(separator: AWSChunkedSyntax.semicolon,
+                                                          omittingEmptySubsequences: false)
+            for parameter in parameters {
                 let equals = parameter.firstIndex(of: AWSChunkedSyntax.equals) ?? parameter.endIndex
                 let name = AWSChunkedSyntax.trimmed(parameter[..<equals])
                 if name.elementsEqual("chunk-signature".utf8), equals < parameter.endIndex {
@@ -279,7 +285,8 @@ public final class AWSChunkedDecoder {
         }
         let lowercasedName = String(decoding: name, as: UTF8.self).lowercased()
         if trailersSigned, lowercasedName == "x-amz-trailer-signature" {
-            guard value.count == 2 * HMAC.byteCount, let provided = Hex.decode(String(decoding: value, as: UTF8.self)) else {
+            guard value.count == 2 * HMAC.byteCount,
+                  let provided = Hex.decode(String(decoding: value, as: UTF8.self)) else {
                 throw AWSChunkedError(.signatureMismatch, "The x-amz-trailer-signature is not a valid signature.")
             }
             providedTrailerSignature = provided

@@ -59,7 +59,11 @@ public enum XMLDocument {
     /// entities and character references. Rejects a DOCTYPE, other encodings, invalid UTF-8,
     /// mismatched tags, unknown entities, text or a second element outside the root, and documents
     /// nested deeper than `maxDepth` (the root is depth 1) or with more than `maxElements` elements.
-    public static func parse(_ bytes: [UInt8], maxDepth: Int = 32, maxElements: Int = 100_000) throws(XMLParseError) -> XMLElement {
+    ///
+    /// Parsing never recurses, but copying, comparing and freeing the returned tree do, one level per
+    /// element: keep `maxDepth` modest (S3's documents are four levels deep).
+    public static func parse(_ bytes: [UInt8], maxDepth: Int = 32,
+                             maxElements: Int = 100_000) throws(XMLParseError) -> XMLElement {
         var parser = XMLDocumentParser(bytes: bytes, maxDepth: maxDepth, maxElements: maxElements)
         return try parser.parse()
     }

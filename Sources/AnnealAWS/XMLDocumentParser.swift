@@ -101,8 +101,8 @@ struct XMLDocumentParser {
         position += 1
         guard let current = open.last else { throw XMLParseError("An end tag without a start tag.", offset: start) }
         guard current.qualifiedName.elementsEqual(name) else {
-            throw XMLParseError("</\(XMLSyntax.string(name))> does not close <\(XMLSyntax.string(current.qualifiedName))>.",
-                                offset: start)
+            let expected = XMLSyntax.string(current.qualifiedName)
+            throw XMLParseError("</\(XMLSyntax.string(name))> does not close <\(expected)>.", offset: start)
         }
         close()
     }
@@ -119,13 +119,11 @@ struct XMLDocumentParser {
     }
 
     private mutating func parseProcessingInstruction() throws(XMLParseError) {
-        let start = position
-        position += 2
-        let target = try parseName()
+        let target = try parseName(at: position + 2)
         if XMLSyntax.string(target).lowercased() == "xml" {
-            throw XMLParseError("The XML declaration must come first.", offset: start)
+            throw XMLParseError("The XML declaration must come first.", offset: position)
         }
-        position = try end(of: "?>", from: position, what: "processing instruction")
+        position = try end(of: "?>", from: target.endIndex, what: "processing instruction")
     }
 
     /// `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>`: only the encoding matters, since
@@ -208,11 +206,19 @@ struct XMLDocumentParser {
     }
 
     private mutating func parseName() throws(XMLParseError) -> ArraySlice<UInt8> {
-        let start = position
-        guard position < bytes.count, XMLSyntax.isNameStart(bytes[position]) else { throw error("Expected a name.") }
-        position += 1
-        while position < bytes.count, XMLSyntax.isNameCharacter(bytes[position]) { position += 1 }
-        let name = bytes[start..<position]
+        let name = try parseName(at: position)
+        position = name.endIndex
+        return name
+    }
+
+    /// The name starting at `start`, without moving `position`.
+    private func parseName(at start: Int) throws(XMLParseError) -> ArraySlice<UInt8> {
+        guard start < bytes.count, XMLSyntax.isNameStart(bytes[start]) else {
+            throw XMLParseError("Expected a name.", offset: start)
+        }
+        var end = start + 1
+        while end < bytes.count, XMLSyntax.isNameCharacter(bytes[end]) { end += 1 }
+        let name = bytes[start..<end]
         guard !XMLSyntax.localName(name).isEmpty else { throw XMLParseError("A name ends with ':'.", offset: start) }
         return name
     }
@@ -261,7 +267,8 @@ struct XMLDocumentParser {
         return position > start
     }
 
-    /// The offset just past the first `terminator` at or after `from`.
+    /// The offset just past the first `terminator` at or after `from`; the error points at the
+    /// construct's start (`position`, not yet moved past it).
     private func end(of terminator: StaticString, from: Int, what: String) throws(XMLParseError) -> Int {
         let pattern = UnsafeBufferPointer(start: terminator.utf8Start, count: terminator.utf8CodeUnitCount)
         var index = from

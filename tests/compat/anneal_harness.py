@@ -90,6 +90,8 @@ class AnnealServer:
 
     def client(self, service, key=None, secret=None, **config):
         ak, sk = self.admin_keys()
+        if service == "s3":
+            config.setdefault("signature_version", "s3v4")  # presigned URLs too (botocore's S3 default is SigV2 there)
         return boto3.session.Session().client(
             service, endpoint_url=self.endpoint, region_name=self.region(),
             aws_access_key_id=key or ak, aws_secret_access_key=secret or sk,
