@@ -143,7 +143,7 @@ public final class AWSChunkedDecoder {
                     decodedLength += UInt64(take)
                     try output(piece)
                 } else {
-                    chunkData.append(contentsOf: piece.assumingMemoryBound(to: UInt8.self))
+                    chunkData.append(contentsOf: piece)
                 }
                 guard take == remaining else {
                     phase = .chunkData(remaining: remaining - take)
@@ -189,7 +189,7 @@ public final class AWSChunkedDecoder {
                                       "An aws-chunked chunk-size line is longer than \(Self.maximumLineLength) bytes.")
             }
         }
-        line.append(contentsOf: UnsafeRawBufferPointer(rebasing: rest[0..<length]).assumingMemoryBound(to: UInt8.self))
+        line.append(contentsOf: UnsafeRawBufferPointer(rebasing: rest[0..<length]))
         guard let newline else { return bytes.count }
         guard line.last == AWSChunkedSyntax.carriageReturn else {
             throw AWSChunkedError(.malformed, "An aws-chunked line does not end in CRLF.")

@@ -122,7 +122,15 @@ final class FileBlobWriter: ObjectWriter {
         guard !finished else { throw ObjectStoreError(.invalid, "write after the object was committed or aborted") }
         try BlobFile.writeAll(descriptor, bytes, path: temporaryPath)
         bytesWritten += UInt64(bytes.count)
+        if bytesWritten - writebackStarted >= Self.writebackStep {
+            // Start writing what we have to disk now rather than all of it at the final fsync.
+            _ = anneal_start_writeback(descriptor, Int64(writebackStarted), Int64(bytesWritten - writebackStarted))
+            writebackStarted = bytesWritten
+        }
     }
+
+    private var writebackStarted: UInt64 = 0
+    private static let writebackStep: UInt64 = 8 << 20
 
     /// fsync, close and rename into place; the blob is still unreferenced (pending) afterwards.
     func seal(to path: String, directory: String) throws(ObjectStoreError) {

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <fcntl.h>
 
 struct MHD_Daemon *anneal_mhd_start(const anneal_mhd_config *c) {
     struct sockaddr_storage local;
@@ -75,4 +76,8 @@ long anneal_copy_file_range(int in, int64_t *offset_in, int out, size_t length) 
     ssize_t copied = copy_file_range(in, &offset, out, NULL, length, 0);
     *offset_in = (int64_t)offset;
     return (long)copied;
+}
+
+int anneal_start_writeback(int fd, int64_t offset, int64_t length) {
+    return sync_file_range(fd, (off64_t)offset, (off64_t)length, SYNC_FILE_RANGE_WRITE);
 }

@@ -188,3 +188,65 @@ def make_self_signed_cert(directory):
         check=True, capture_output=True)
     return cert, key
 
+
+
+# -- S3 helpers (checksums botocore computes only with awscrt, signed raw S3 requests, files) ------
+
+def _reflected_table(poly, width):
+    table = []
+    for byte in range(256):
+        crc = byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ poly if crc & 1 else crc >> 1
+        table.append(crc)
+    return table
+
+
+_CRC32C_TABLE = _reflected_table(0x82F63B78, 32)
+_CRC64NVME_TABLE = _reflected_table(0x9A6C9329AC4BC9B5, 64)
+
+
+def crc32c(data):
+    crc = 0xFFFFFFFF
+    for byte in data:
+        crc = _CRC32C_TABLE[(crc ^ byte) & 0xFF] ^ (crc >> 8)
+    return crc ^ 0xFFFFFFFF
+
+
+def crc64nvme(data):
+    crc = 0xFFFFFFFFFFFFFFFF
+    for byte in data:
+        crc = _CRC64NVME_TABLE[(crc ^ byte) & 0xFF] ^ (crc >> 8)
+    return crc ^ 0xFFFFFFFFFFFFFFFF
+
+
+def checksum_b64(algorithm, data):
+    """The value of x-amz-checksum-<algorithm> for `data`, as S3 sends it (base64 of the digest)."""
+    import base64
+    import hashlib
+    import zlib
+    algorithm = algorithm.upper()
+    if algorithm == "CRC32":
+        digest = zlib.crc32(data).to_bytes(4, "big")
+    elif algorithm == "CRC32C":
+        digest = crc32c(data).to_bytes(4, "big")
+    elif algorithm == "CRC64NVME":
+        digest = crc64nvme(data).to_bytes(8, "big")
+    else:
+        digest = hashlib.new(algorithm.lower(), data).digest()
+    return base64.b64encode(digest).decode()
+
+
+def s3_signed(server, method, path, body=b"", headers=None, **kwargs):
+    """A SigV4-signed S3 request; x-amz-content-sha256 is the body's digest unless `headers` sets it."""
+    import hashlib
+    headers = dict(headers or {})
+    if not any(name.lower() == "x-amz-content-sha256" for name in headers):
+        headers["x-amz-content-sha256"] = hashlib.sha256(body).hexdigest()
+    return server.signed(method, path, service="s3", body=body, headers=headers, **kwargs)
+
+
+def files_under(path):
+    """Every regular file below `path`, as paths relative to it."""
+    path = Path(path)
+    return {p.relative_to(path) for p in path.rglob("*") if p.is_file()}

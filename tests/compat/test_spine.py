@@ -305,3 +305,23 @@ def test_tls_aws_cli(tls_server):
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert ARN.match(json.loads(out.stdout)["Arn"])
+
+
+def test_per_ip_connection_limit(fresh_server):
+    srv = fresh_server(extra_args=["--per-ip-connection-limit", "2"])
+    host, port = srv.host_port
+    held = [socket.create_connection((host, port), timeout=5) for _ in range(2)]
+    for sock in held:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # incomplete: the connection stays busy
+    time.sleep(0.2)
+    with socket.create_connection((host, port), timeout=5) as extra:
+        extra.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        try:
+            data = extra.recv(100)
+        except ConnectionResetError:
+            data = b""
+    assert data == b"", "a third connection from the same address must be refused"
+    for sock in held:
+        sock.close()
+    time.sleep(0.2)
+    assert srv.healthy()

@@ -37,4 +37,8 @@ int anneal_mhd_client_address(struct MHD_Connection *connection, char *buf, size
 /// bytes from `in` at `*offset_in` to `out` at its file position, in the kernel.
 long anneal_copy_file_range(int in, int64_t *offset_in, int out, size_t length);
 
+/// sync_file_range(2) with SYNC_FILE_RANGE_WRITE: starts writeback of a range without waiting, so a
+/// large upload's final fsync finds little left to write.
+int anneal_start_writeback(int fd, int64_t offset, int64_t length);
+
 #endif

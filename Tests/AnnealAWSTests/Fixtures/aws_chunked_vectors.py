@@ -2,7 +2,8 @@
 """Generate the fixtures of ChecksumAlgorithmTests.swift (AnnealCryptoTests) and AWSChunkedTests.swift.
 
 Run:  python3 Tests/AnnealAWSTests/Fixtures/aws_chunked_vectors.py
-and paste the printed Swift into the tables those tests name.
+It prints the two tables of `ChecksumVectors` (ChecksumAlgorithmTests.swift), then the whole of
+AWSChunkedFixtures.swift; paste them in.
 
 - Flexible checksums of sample inputs: CRC32, SHA-1 and SHA-256 from zlib/hashlib (what botocore's
   Crc32Checksum, Sha1Checksum and Sha256Checksum use); CRC32C and CRC64NVME from the bitwise
@@ -18,6 +19,7 @@ import base64
 import hashlib
 import hmac
 import io
+import re
 import zlib
 
 import botocore
@@ -58,7 +60,8 @@ def checksums(data):
     }
 
 
-def swift_string(data):
+def escape(data):
+    """The bytes as the inside of a Swift string literal (ASCII only; CR and LF escaped)."""
     out = []
     for byte in data:
         ch = chr(byte)
@@ -66,13 +69,33 @@ def swift_string(data):
             out.append("\\r")
         elif ch == "\n":
             out.append("\\n")
-        elif ch in "\"\\":
-            out.append("\\" + ch)
+        elif ch == "\\":
+            out.append("\\\\")
         elif 0x20 <= byte < 0x7F:
             out.append(ch)
         else:
             raise ValueError("fixtures are ASCII")
-    return '"' + "".join(out) + '"'
+    return "".join(out)
+
+
+def swift_string(data):
+    return '"' + escape(data).replace('"', '\\"') + '"'
+
+
+def swift_multiline(data, indent):
+    """A multi-line Swift literal whose lines break after a CRLF, each break escaped with `\\`."""
+    text = escape(data)
+    tokens = re.findall(r"\\.|.", text)
+    lines, current = [], ""
+    for token in tokens:
+        current += token
+        if len(current) >= 90 and current.endswith("\\n"):
+            lines.append(current)
+            current = ""
+    if current:
+        lines.append(current)
+    body = "\\\n".join(indent + line for line in lines)
+    return '"""\n' + body + "\n" + indent + '"""'
 
 
 # MARK: checksums
@@ -96,15 +119,12 @@ for name in ["crc32", "crc32c", "crc64nvme", "sha1", "sha256"]:
 # MARK: unsigned trailer (botocore)
 
 PAYLOAD = b"The quick brown fox jumps over the lazy dog.\r\n0;chunk-signature=x\r\n" + bytes(range(0x20, 0x7F))
-print(f"// AWSChunkedTests.swift, botocore {botocore.__version__} AwsChunkedWrapper")
-print(f"    static let payload = {swift_string(PAYLOAD)}")
-print(f'    static let payloadCRC32 = "{checksums(PAYLOAD)["crc32"]}"')
+BOTOCORE_BODIES = []
 for chunk_size in [1, 7, 64, 1024]:
     wrapper = AwsChunkedWrapper(io.BytesIO(PAYLOAD), checksum_cls=Crc32Checksum,
                                 checksum_name="x-amz-checksum-crc32", chunk_size=chunk_size)
-    print(f"        ({chunk_size}, {swift_string(wrapper.read())}),")
-wrapper = AwsChunkedWrapper(io.BytesIO(PAYLOAD), chunk_size=64)
-print(f"    // no checksum\n        {swift_string(wrapper.read())}")
+    BOTOCORE_BODIES.append((chunk_size, wrapper.read()))
+BOTOCORE_WITHOUT_CHECKSUM = AwsChunkedWrapper(io.BytesIO(PAYLOAD), chunk_size=64).read()
 
 # MARK: signed chunks and signed trailer
 
@@ -146,23 +166,42 @@ for size, expected in [(65536, "ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ad
 
 SEED = "106e2a8a18243abcf37539882f36619c00e2dfc72633413f02d3b74544bfeb8e"
 CHUNK = 64
-body = b""
+signed_body = b""
 previous = SEED
 for offset in range(0, len(PAYLOAD) + 1, CHUNK):
     data = PAYLOAD[offset:offset + CHUNK]
     previous = chunk_signature(previous, data)
-    body += b"%x;chunk-signature=%s\r\n" % (len(data), previous.encode())
+    signed_body += b"%x;chunk-signature=%s\r\n" % (len(data), previous.encode())
     if data:
-        body += data + b"\r\n"
-if len(PAYLOAD) % CHUNK == 0:
-    pass  # the loop already ended with the empty chunk
-else:
+        signed_body += data + b"\r\n"
+if len(PAYLOAD) % CHUNK != 0:  # otherwise the loop already ended with the empty chunk
     previous = chunk_signature(previous, b"")
-    body += b"0;chunk-signature=%s\r\n" % previous.encode()
+    signed_body += b"0;chunk-signature=%s\r\n" % previous.encode()
 trailers = [("x-amz-checksum-crc32c", checksums(PAYLOAD)["crc32c"])]
 for name, value in trailers:
-    body += f"{name}:{value}\r\n".encode()
-body += f"x-amz-trailer-signature:{trailer_signature(previous, trailers)}\r\n\r\n".encode()
-print(f'    // signed trailer, seed {SEED}, chunk size {CHUNK}')
-print(f'    static let payloadCRC32C = "{checksums(PAYLOAD)["crc32c"]}"')
-print(f"    static let signedTrailerBody = {swift_string(body)}")
+    signed_body += f"{name}:{value}\r\n".encode()
+signed_body += f"x-amz-trailer-signature:{trailer_signature(previous, trailers)}\r\n\r\n".encode()
+
+print("// AWSChunkedFixtures.swift")
+print(f"""/// Bodies printed by Fixtures/aws_chunked_vectors.py: botocore {botocore.__version__}'s own `AwsChunkedWrapper`
+/// (STREAMING-UNSIGNED-PAYLOAD-TRAILER with a CRC32 trailer, as boto3 uploads over HTTPS) at several
+/// chunk sizes, and a STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER body built there from the AWS
+/// documentation's rules. The payload holds CRLFs and a fake chunk header, so a decoder that looks
+/// for framing inside chunk data fails. Line breaks in the literals are escaped: only `\\r\\n` counts.
+enum AWSChunkedFixtures {{
+    static let payload = Array({swift_multiline(PAYLOAD, " " * 8)}.utf8)
+    static let payloadCRC32 = "{checksums(PAYLOAD)["crc32"]}"
+    static let payloadCRC32C = "{checksums(PAYLOAD)["crc32c"]}"
+
+    static let botocoreBodies: [(chunkSize: Int, body: String)] = [""")
+for chunk_size, body in BOTOCORE_BODIES:
+    print(f"        ({chunk_size}, {swift_multiline(body, ' ' * 12)}),")
+print(f"""    ]
+
+    /// `AwsChunkedWrapper` without a checksum: no trailers, just the empty line.
+    static let botocoreBodyWithoutChecksum = {swift_multiline(BOTOCORE_WITHOUT_CHECKSUM, " " * 8)}
+
+    /// Signed with the AWS documentation's example key, time and scope; chunks of {CHUNK} bytes.
+    static let signedTrailerSeed = "{SEED}"
+    static let signedTrailerBody = {swift_multiline(signed_body, " " * 8)}
+}}""")
