@@ -96,6 +96,25 @@ def test_skewed_clock(server, monkeypatch):
     assert "expired" in e.value.response["Error"]["Message"].lower() or "skew" in e.value.response["Error"]["Message"].lower()
 
 
+def test_s3_authentication_errors(server, monkeypatch):
+    # S3 names the same failures in its own terms.
+    key, _ = server.admin_keys()
+    with pytest.raises(ClientError) as e:
+        server.client("s3", key=key, secret="x" * 40).list_buckets()
+    assert error_code(e) == "SignatureDoesNotMatch"
+    with pytest.raises(ClientError) as e:
+        server.client("s3", key="AKIAAAAAAAAAAAAAAAAA", secret="y" * 40).list_buckets()
+    assert error_code(e) == "InvalidAccessKeyId"
+    with pytest.raises(ClientError) as e:
+        server.client("s3", signature_version=UNSIGNED).list_buckets()
+    assert error_code(e) == "AccessDenied"
+    skewed = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=20)
+    monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda: skewed.replace(tzinfo=None))
+    with pytest.raises(ClientError) as e:
+        server.client("s3").list_buckets()
+    assert error_code(e) == "RequestTimeTooSkewed"
+
+
 def test_presigned_url_valid_then_expired(server):
     sts = server.client("sts")
     url = sts.generate_presigned_url("get_caller_identity", ExpiresIn=1, HttpMethod="GET")
@@ -297,6 +316,14 @@ def test_tls_profile_and_signatures(tls_server, monkeypatch):
     url = tls_server.client("sts").generate_presigned_url("get_caller_identity", ExpiresIn=60, HttpMethod="GET")
     status, _, body = tls_server.send_url(url)
     assert status == 200 and b"GetCallerIdentityResult" in body
+    with pytest.raises(ClientError) as e:
+        tls_server.client("sts", signature_version=UNSIGNED).get_caller_identity()
+    assert error_code(e) == "MissingAuthenticationToken"
+    skewed = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(minutes=20)
+    monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda: skewed.replace(tzinfo=None))
+    with pytest.raises(ClientError) as e:
+        tls_server.client("sts").get_caller_identity()
+    assert error_code(e) == "SignatureDoesNotMatch"
 
 
 def test_tls_aws_cli(tls_server):
