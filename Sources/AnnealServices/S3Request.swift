@@ -36,7 +36,9 @@ struct S3Request {
             key = ""
         }
         query = QueryForm.dictionary(QueryForm.parse(Array(head.rawQuery.utf8), plusIsSpace: false))
-        operation = S3Request.operation(method: head.method, bucket: bucket, key: key, query: query,
+        // Presigned URLs carry their signature in the query: it names no subresource.
+        let significant = query.filter { !$0.key.hasPrefix("X-Amz-") && $0.key != "x-id" }
+        operation = S3Request.operation(method: head.method, bucket: bucket, key: key, query: significant,
                                         copySource: head.headers["x-amz-copy-source"] != nil)
     }
 
@@ -45,7 +47,7 @@ struct S3Request {
         if bucket.isEmpty { return method == "GET" ? .listBuckets : nil }
         if key.isEmpty {
             switch method {
-            case "PUT": return query.keys.contains(where: { $0 != "x-id" }) ? nil : .createBucket
+            case "PUT": return query.isEmpty ? .createBucket : nil
             case "HEAD": return .headBucket
             case "DELETE": return query.isEmpty ? .deleteBucket : nil
             case "POST": return query["delete"] != nil ? .deleteObjects : nil
@@ -66,7 +68,7 @@ struct S3Request {
         switch method {
         case "PUT":
             if multipart && query["partNumber"] != nil { return copySource ? .uploadPartCopy : .uploadPart }
-            if query.keys.contains(where: { $0 != "x-id" }) { return nil }
+            if !query.isEmpty { return nil }
             return copySource ? .copyObject : .putObject
         case "GET": return multipart ? .listParts : (query.keys.contains(where: { !getObjectParameters.contains($0) }) ? nil : .getObject)
         case "HEAD": return .headObject
@@ -82,9 +84,7 @@ struct S3Request {
     /// Parameters GetObject accepts (others name subresources Anneal does not serve).
     private static let getObjectParameters: Set<String> = [
         "partNumber", "versionId", "response-content-type", "response-content-language", "response-expires",
-        "response-cache-control", "response-content-disposition", "response-content-encoding", "x-id",
-        "X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders", "X-Amz-Signature",
-        "X-Amz-Security-Token",
+        "response-cache-control", "response-content-disposition", "response-content-encoding",
     ]
 
     var bucketARN: String { "arn:aws:s3:::\(bucket)" }

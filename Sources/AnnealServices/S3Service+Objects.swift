@@ -87,8 +87,10 @@ extension S3Service {
 
     /// The bucket and key named by `x-amz-copy-source`, after checking the caller may read it.
     func copySource(_ request: S3Request, context: CallContext) throws(AWSError) -> (String, String) {
-        var source = QueryForm.decode(request.head.headers["x-amz-copy-source"] ?? "", plusIsSpace: false)
-        if let mark = source.firstIndex(of: "?") { source = String(source[..<mark]) }
+        // Cut `?versionId=` off the raw header first: a `?` inside the key arrives encoded as %3F.
+        var raw = Substring(request.head.headers["x-amz-copy-source"] ?? "")
+        if let mark = raw.firstIndex(of: "?") { raw = raw[..<mark] }
+        var source = QueryForm.decode(raw, plusIsSpace: false)
         if source.hasPrefix("/") { source.removeFirst() }
         guard let slash = source.firstIndex(of: "/"), slash != source.startIndex, source.index(after: slash) != source.endIndex else {
             throw S3Errors.invalidArgument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey",

@@ -43,3 +43,14 @@ def fresh_server(tmp_path):
     yield start
     for srv in servers:
         srv.stop(check=False)
+
+
+@pytest.fixture()
+def python_signers(monkeypatch):
+    """botocore's pure-Python SigV4 signers even where awscrt is installed (its CRT signers read the
+    clock themselves), so tests can sign at another time by patching botocore.auth.get_current_datetime."""
+    import botocore.auth as auth
+    for name, signer in {"v4": auth.SigV4Auth, "v4-query": auth.SigV4QueryAuth,
+                         "s3v4": auth.S3SigV4Auth, "s3v4-query": auth.S3SigV4QueryAuth}.items():
+        monkeypatch.setitem(auth.AUTH_TYPE_MAPS, name, signer)
+    return monkeypatch

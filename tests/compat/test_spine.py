@@ -87,7 +87,8 @@ def test_missing_authentication(server):
     assert error_code(e) == "MissingAuthenticationToken"
 
 
-def test_skewed_clock(server, monkeypatch):
+def test_skewed_clock(server, python_signers):
+    monkeypatch = python_signers
     skewed = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=20)
     monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda: skewed.replace(tzinfo=None))
     with pytest.raises(ClientError) as e:
@@ -96,7 +97,8 @@ def test_skewed_clock(server, monkeypatch):
     assert "expired" in e.value.response["Error"]["Message"].lower() or "skew" in e.value.response["Error"]["Message"].lower()
 
 
-def test_s3_authentication_errors(server, monkeypatch):
+def test_s3_authentication_errors(server, python_signers):
+    monkeypatch = python_signers
     # S3 names the same failures in its own terms.
     key, _ = server.admin_keys()
     with pytest.raises(ClientError) as e:
@@ -297,7 +299,8 @@ def test_usage_errors_exit_64(tmp_path):
 
 # --- TLS -----------------------------------------------------------------------------------------
 
-def test_tls_profile_and_signatures(tls_server, monkeypatch):
+def test_tls_profile_and_signatures(tls_server, python_signers):
+    monkeypatch = python_signers
     assert tls_server.endpoint.startswith("https://")
     config = (tls_server.home / "aws" / "config").read_text()
     assert "ca_bundle = " in config and "endpoint_url = https://" in config
