@@ -170,7 +170,7 @@ func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
         #expect(rejected.hasPrefix("HTTP/1.1 403"))
         #expect(!rejected.contains("100 Continue"))
         let limited = text(rawExchange(port: server.port, Array(
-            "PUT /limit HTTP/1.1\r\nHost: h\r\nContent-Length: 5000\r\n\r\n".utf8) + [UInt8](repeating: 65, count: 5000)))
+            "PUT /limit HTTP/1.1\r\nHost: h\r\nContent-Length: 5000\r\nConnection: close\r\n\r\n".utf8) + [UInt8](repeating: 65, count: 5000)))
         #expect(limited.hasPrefix("HTTP/1.1 413"))
     }
 
