@@ -35,8 +35,12 @@ enum Migrator {
 }
 
 /// The platform's schema, one migration per change. Never edit a migration that has shipped: add one.
+/// Each feature keeps its migrations in its own file (`Schema+<Feature>.swift`), numbered in the
+/// range reserved for it: identity and objects 1-99, training jobs 100-199, logs and metrics 200-299.
 public enum Schema {
-    public static let migrations: [Migration] = [
+    public static let migrations: [Migration] = base + trainingJobs + logs
+
+    static let base: [Migration] = [
         Migration(version: 1, name: "identity", sql: """
             CREATE TABLE accounts (
                 id TEXT PRIMARY KEY,
