@@ -8,6 +8,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
 
 struct MHD_Daemon *anneal_mhd_start(const anneal_mhd_config *c) {
     struct sockaddr_storage local;
@@ -82,4 +84,32 @@ long anneal_copy_file_range(int in, int64_t *offset_in, int out, size_t length) 
 
 int anneal_start_writeback(int fd, int64_t offset, int64_t length) {
     return sync_file_range(fd, (off64_t)offset, (off64_t)length, SYNC_FILE_RANGE_WRITE);
+}
+
+int anneal_spawn(const char *path, char *const argv[], char *const envp[], const char *cwd,
+                 int stdout_fd, int stderr_fd, int die_with_parent, int *pid_out) {
+    pid_t parent = getpid();
+    pid_t child = fork();
+    if (child < 0) return errno;
+    if (child == 0) {
+        setsid();
+        if (die_with_parent) {
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
+            if (getppid() != parent) _exit(127);
+        }
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        signal(SIGPIPE, SIG_DFL);
+        int devnull = open("/dev/null", O_RDONLY);
+        if (devnull >= 0) dup2(devnull, 0);
+        if (stdout_fd >= 0) dup2(stdout_fd, 1);
+        if (stderr_fd >= 0) dup2(stderr_fd, 2);
+        close_range(3, ~0U, 0);
+        if (cwd && chdir(cwd) != 0) _exit(126);
+        execve(path, argv, envp);
+        _exit(127);
+    }
+    *pid_out = child;
+    return 0;
 }

@@ -56,6 +56,7 @@ enum CLI {
 
         commands:
           serve      run the platform (SageMaker, S3, Logs, CloudWatch, STS, IAM on one port)
+          worker     run one instance of a training job (started by serve)
           version    print the version
 
         Run `anneal <command> --help` for a command's options.
@@ -69,6 +70,7 @@ enum CLI {
         let rest = Array(arguments.dropFirst())
         switch command {
         case "serve": return ServeCommand.main(rest)
+        case "worker": return WorkerCommand.main(rest)
         case "version", "--version": print("anneal \(version)"); return ExitCode.success
         case "help", "--help", "-h": print(usage); return ExitCode.success
         default:

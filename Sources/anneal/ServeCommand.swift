@@ -2,6 +2,7 @@ import AnnealCore
 import AnnealCrypto
 import AnnealHTTP
 import AnnealObjects
+import AnnealRuntime
 import AnnealServices
 import AnnealStore
 import Foundation
@@ -55,7 +56,14 @@ enum ServeCommand {
         }
 
         let metrics = PlatformMetrics()
-        let services = ServiceDirectory(json: [], query: [STSService()], s3: S3Service(storage: objects, region: config.region))
+        let scheduler = DeferredScheduler()
+        let jobs = TrainingJobStore(database: database)
+        let sagemaker = SageMakerService(jobs: jobs, accountID: admin.accountID, region: config.region, scheduler: scheduler,
+                                         clock: { Date().timeIntervalSince1970 })
+        let logs = LogsService(store: LogStore(database: database))
+        let workerEndpoint = WorkerEndpoint()
+        let services = ServiceDirectory(json: [sagemaker, logs, workerEndpoint], query: [STSService()],
+                                        s3: S3Service(storage: objects, region: config.region))
         let gateway = Gateway(services: services, credentials: CredentialResolver(identity: identity, box: box),
                               policy: AdministratorOnlyPolicy(), metrics: metrics, logger: logger) {
             [(name: "anneal_database_bytes", help: "Size of the SQLite database and its WAL.", value: Double(database.sizeOnDisk))]
@@ -79,6 +87,15 @@ enum ServeCommand {
         let server = try HTTPServer(config: http, handler: gateway)
 
         let endpoint = config.endpoint(boundPort: server.port)
+        let supervisor = Supervisor(
+            config: Supervisor.Config(workerExecutable: ServeCommand.executablePath(), controlPlane: URL(string: endpoint)!,
+                                      region: config.region, jobsDirectory: config.home + "/jobs",
+                                      runtimesDirectory: config.home + "/runtimes", stopGraceSeconds: config.stopGraceSeconds,
+                                      accessKeyID: admin.accessKeyID, secret: admin.secret),
+            jobs: jobs, note: { event, fields in logger.info(event, fields) })
+        scheduler.attach(supervisor)
+        workerEndpoint.attach(supervisor)
+        supervisor.start()
         var caBundle: String?
         if config.isTLS, config.tlsCA != "none" {
             caBundle = URL(fileURLWithPath: config.tlsCA ?? config.tlsCert ?? "").path
@@ -106,5 +123,32 @@ enum ServeCommand {
         database.close()
         unlink(config.home + "/endpoint")
         logger.info("stopped")
+    }
+}
+
+extension ServeCommand {
+    /// This binary, which also runs workers (`anneal worker`).
+    static func executablePath() -> String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+}
+
+/// The scheduler the SageMaker API notifies; the supervisor is attached once the server knows its
+/// own endpoint (it needs it to start workers).
+final class DeferredScheduler: TrainingJobScheduler, @unchecked Sendable {
+    private let lock = NSLock()
+    private var supervisor: Supervisor?
+
+    func attach(_ supervisor: Supervisor) { lock.withLock { self.supervisor = supervisor } }
+
+    func jobCreated(_ name: String) {
+        let target = lock.withLock { supervisor }
+        // Launching spawns processes and writes files: not on the request thread's critical path.
+        DispatchQueue.global().async { target?.launch(name) }
+    }
+
+    func stopRequested(_ name: String) {
+        let target = lock.withLock { supervisor }
+        target?.stop(name, cause: .user)
     }
 }

@@ -17,10 +17,11 @@ struct ServeConfig {
     var tlsCA: String?
     var endpointURL: String?
     var logLevel = "info"
+    var stopGraceSeconds = 120
 
     static let options: Set<String> = [
         "home", "host", "port", "region", "threads", "connection-timeout", "per-ip-connection-limit", "connection-limit",
-        "tls-cert", "tls-key", "tls-ca", "endpoint-url", "log-level",
+        "tls-cert", "tls-key", "tls-ca", "endpoint-url", "log-level", "stop-grace",
     ]
 
     static let help = """
@@ -42,6 +43,7 @@ struct ServeConfig {
                                       "none" for a certificate from a public CA)
           --endpoint-url URL          endpoint written to the AWS profile (default from host and port)
           --log-level LEVEL           debug, info, warning or error (default info)
+          --stop-grace S              seconds between SIGTERM and SIGKILL when a job stops (default 120)
         """
 
     /// Resolves the layers. `environment` and `fileContents` are passed in so this stays testable.
@@ -90,6 +92,7 @@ struct ServeConfig {
         case "tls-ca": tlsCA = value
         case "endpoint-url": endpointURL = value
         case "log-level": logLevel = value
+        case "stop-grace": stopGraceSeconds = try number(0...3600)
         default: throw UsageError("unknown setting '\(name)'")
         }
     }

@@ -1,0 +1,132 @@
+import AnnealAWS
+import AnnealCrypto
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+public struct ClientCredentials: Sendable {
+    public var accessKeyID: String
+    public var secret: String
+    public var sessionToken: String?
+
+    public init(accessKeyID: String, secret: String, sessionToken: String? = nil) {
+        self.accessKeyID = accessKeyID
+        self.secret = secret
+        self.sessionToken = sessionToken
+    }
+}
+
+/// An error reply (code and message as the service sent them) or a transport failure (status nil).
+public struct ClientError: Error, CustomStringConvertible, Sendable {
+    public var status: Int?
+    public var code: String
+    public var message: String
+
+    public init(status: Int?, code: String, message: String) {
+        self.status = status
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code): \(message)" + (status.map { " (HTTP \($0))" } ?? "") }
+}
+
+/// A SigV4-signed client of Anneal's own endpoint: what the worker and the CLI use. It speaks the
+/// same public APIs as boto3 does.
+public final class AWSClient: Sendable {
+    public let endpoint: URL
+    public let region: String
+    let credentials: ClientCredentials
+    let session: URLSession
+
+    public init(endpoint: URL, region: String, credentials: ClientCredentials) {
+        self.endpoint = endpoint
+        self.region = region
+        self.credentials = credentials
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = 300
+        session = URLSession(configuration: configuration)
+    }
+
+    var hostHeader: String {
+        let host = endpoint.host ?? "127.0.0.1"
+        let shown = host.contains(":") ? "[\(host)]" : host
+        return endpoint.port.map { "\(shown):\($0)" } ?? shown
+    }
+
+    /// A JSON-protocol call (`X-Amz-Target: <target>`); returns the reply body.
+    public func json(signingName: String, target: String, body: [UInt8], jsonVersion: String = "1.1") async throws(ClientError) -> [UInt8] {
+        var request = URLRequest(url: endpoint.appendingPathComponent(""))
+        request.httpMethod = "POST"
+        request.httpBody = Data(body)
+        let headers = sign(method: "POST", rawPath: "/", rawQuery: "", service: signingName, payloadHash: SHA256.hex(body),
+                           extra: [("content-type", "application/x-amz-json-\(jsonVersion)"), ("x-amz-target", target)])
+        apply(headers, to: &request)
+        let (data, status) = try await send(request)
+        guard (200..<300).contains(status) else { throw Self.jsonError(data, status: status) }
+        return data
+    }
+
+    /// Encodes `input`, calls `target`, decodes the reply.
+    public func call<Input: Encodable, Output: Decodable>(signingName: String, target: String, _ input: Input,
+                                                          as output: Output.Type) async throws(ClientError) -> Output {
+        let body: Data
+        do { body = try JSONEncoder().encode(input) } catch { throw ClientError(status: nil, code: "SerializationError", message: "\(error)") }
+        let reply = try await json(signingName: signingName, target: target, body: Array(body))
+        do {
+            return try JSONDecoder().decode(Output.self, from: Data(reply.isEmpty ? Array("{}".utf8) : reply))
+        } catch {
+            throw ClientError(status: nil, code: "DeserializationError", message: "cannot read the reply to \(target): \(error)")
+        }
+    }
+
+    // MARK: - Signing and transport
+
+    func sign(method: String, rawPath: String, rawQuery: String, service: String, payloadHash: String,
+              extra: [(name: String, value: String)]) -> [(name: String, value: String)] {
+        let signer = SigV4Signer(accessKeyID: credentials.accessKeyID, secret: credentials.secret, region: region, service: service,
+                                 sessionToken: credentials.sessionToken)
+        return signer.sign(method: method, rawPath: rawPath, rawQuery: rawQuery, headers: [("host", hostHeader)] + extra,
+                           payloadHash: payloadHash, time: Int64(Date().timeIntervalSince1970))
+    }
+
+    func apply(_ headers: [(name: String, value: String)], to request: inout URLRequest) {
+        for (name, value) in headers where name.lowercased() != "host" { request.setValue(value, forHTTPHeaderField: name) }
+    }
+
+    func send(_ request: URLRequest) async throws(ClientError) -> ([UInt8], Int) {
+        do {
+            let (data, response) = try await session.data(for: request)
+            return (Array(data), (response as? HTTPURLResponse)?.statusCode ?? 0)
+        } catch {
+            throw ClientError(status: nil, code: "ConnectionError", message: "cannot reach \(endpoint): \(error.localizedDescription)")
+        }
+    }
+
+    func upload(_ request: URLRequest, file: URL) async throws(ClientError) -> ([UInt8], Int, [AnyHashable: Any]) {
+        do {
+            let (data, response) = try await session.upload(for: request, fromFile: file)
+            let http = response as? HTTPURLResponse
+            return (Array(data), http?.statusCode ?? 0, http?.allHeaderFields ?? [:])
+        } catch {
+            throw ClientError(status: nil, code: "ConnectionError", message: "cannot reach \(endpoint): \(error.localizedDescription)")
+        }
+    }
+
+    static func jsonError(_ data: [UInt8], status: Int) -> ClientError {
+        let object = (try? JSONSerialization.jsonObject(with: Data(data))) as? [String: Any]
+        var code = (object?["__type"] as? String) ?? String(status)
+        if let hash = code.lastIndex(of: "#") { code = String(code[code.index(after: hash)...]) }
+        let message = (object?["message"] as? String) ?? (object?["Message"] as? String) ?? String(decoding: data, as: UTF8.self)
+        return ClientError(status: status, code: code, message: message)
+    }
+
+    static func xmlError(_ data: [UInt8], status: Int) -> ClientError {
+        guard let root = try? XMLDocument.parse(data) else {
+            return ClientError(status: status, code: String(status), message: String(decoding: data.prefix(300), as: UTF8.self))
+        }
+        let error = root.name == "Error" ? root : (root.child("Error") ?? root)
+        return ClientError(status: status, code: error.child("Code")?.text ?? String(status), message: error.child("Message")?.text ?? "")
+    }
+}

@@ -1,0 +1,142 @@
+import AnnealClient
+import Foundation
+import Synchronization
+
+/// Sends a training process's output lines to CloudWatch Logs (one stream per host) in batches,
+/// within a fraction of a second of being read, and extracts `MetricDefinitions` matches.
+public final class LogShipper: Sendable {
+    struct Pending {
+        var lines: [(timestamp: Int64, message: String)] = []
+        var metrics: [WorkerProtocol.MetricPoint] = []
+        var tail: [String] = []
+    }
+
+    static let group = "/aws/sagemaker/TrainingJobs"
+    private let client: AWSClient
+    private let stream: String
+    private let jobName: String
+    private let hostIndex: Int
+    private let definitions: [(name: String, regex: NSRegularExpression)]
+    private let pending = Mutex(Pending())
+
+    public init(client: AWSClient, jobName: String, hostIndex: Int, startedAt: Int64, metricDefinitions: [(String, String)]) {
+        self.client = client
+        self.jobName = jobName
+        self.hostIndex = hostIndex
+        stream = "\(jobName)/algo-\(hostIndex)-\(startedAt)"
+        definitions = metricDefinitions.compactMap { name, pattern in
+            (try? NSRegularExpression(pattern: pattern)).map { (name, $0) }
+        }
+    }
+
+    /// Creates the group (if needed) and this host's stream.
+    public func open() async throws(ClientError) {
+        for (target, body) in [("CreateLogGroup", ["logGroupName": Self.group]),
+                               ("CreateLogStream", ["logGroupName": Self.group, "logStreamName": stream])] {
+            do {
+                _ = try await client.json(signingName: "logs", target: "Logs_20140328.\(target)", body: Array(try JSONEncoder().encode(body)))
+            } catch let error as ClientError where error.code == "ResourceAlreadyExistsException" {
+                continue
+            } catch let error as ClientError {
+                throw error
+            } catch {
+                throw ClientError(status: nil, code: "SerializationError", message: "\(error)")
+            }
+        }
+    }
+
+    /// Queues one line (called from reader threads).
+    public func add(_ line: String, at timestamp: Int64) {
+        var points: [WorkerProtocol.MetricPoint] = []
+        let range = NSRange(line.startIndex..., in: line)
+        for definition in definitions {
+            for match in definition.regex.matches(in: line, range: range) where match.numberOfRanges > 1 {
+                guard let captured = Range(match.range(at: 1), in: line),
+                      let value = Double(line[captured].trimmingCharacters(in: .whitespaces)), value.isFinite else { continue }
+                points.append(WorkerProtocol.MetricPoint(MetricName: definition.name, Value: value, Timestamp: Double(timestamp) / 1000))
+            }
+        }
+        pending.withLock { pending in
+            pending.lines.append((timestamp, line))
+            pending.metrics += points
+            pending.tail.append(line)
+            if pending.tail.count > 20 { pending.tail.removeFirst(pending.tail.count - 20) }
+        }
+    }
+
+    /// The last lines printed, for failure reasons.
+    public var tail: [String] { pending.withLock { $0.tail } }
+
+    /// Sends what is queued; errors are retried on the next flush (lines are not dropped).
+    public func flush() async {
+        let (lines, metrics) = pending.withLock { pending -> ([(timestamp: Int64, message: String)], [WorkerProtocol.MetricPoint]) in
+            defer {
+                pending.lines.removeAll()
+                pending.metrics.removeAll()
+            }
+            return (pending.lines, pending.metrics)
+        }
+        var index = 0
+        while index < lines.count {
+            let batch = Array(lines[index..<min(index + 5000, lines.count)])
+            let events = batch.map { ["timestamp": $0.timestamp, "message": $0.message] as [String: Any] }
+            let body: [String: Any] = ["logGroupName": Self.group, "logStreamName": stream, "logEvents": events]
+            do {
+                let data = try JSONSerialization.data(withJSONObject: body)
+                _ = try await client.json(signingName: "logs", target: "Logs_20140328.PutLogEvents", body: Array(data))
+            } catch {
+                pending.withLock { $0.lines.insert(contentsOf: lines[index...], at: 0) }
+                break
+            }
+            index += batch.count
+        }
+        if !metrics.isEmpty {
+            let progress = WorkerProtocol.Progress(TrainingJobName: jobName, HostIndex: hostIndex, Event: "metrics", Metrics: metrics)
+            do {
+                _ = try await client.call(signingName: WorkerProtocol.signingName, target: "\(WorkerProtocol.targetPrefix).ReportProgress",
+                                          progress, as: WorkerProtocol.Empty.self)
+            } catch {
+                pending.withLock { $0.metrics.insert(contentsOf: metrics, at: 0) }
+            }
+        }
+    }
+}
+
+/// Reads a pipe line by line on its own thread (reads block), handing each line on with its time.
+final class LineReader: Sendable {
+    static func start(descriptor: Int32, onLine: @escaping @Sendable (String, Int64) -> Void, onEnd: @escaping @Sendable () -> Void) {
+        let thread = Thread {
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            var partial: [UInt8] = []
+            while true {
+                let count = read(descriptor, &buffer, buffer.count)
+                if count < 0 && errno == EINTR { continue }
+                if count <= 0 { break }
+                let now = Int64(Date().timeIntervalSince1970 * 1000)
+                var start = 0
+                for index in 0..<count where buffer[index] == 10 {
+                    partial.append(contentsOf: buffer[start..<index])
+                    onLine(Self.text(partial), now)
+                    partial.removeAll(keepingCapacity: true)
+                    start = index + 1
+                }
+                partial.append(contentsOf: buffer[start..<count])
+                // Lines of megabytes are split, not held without bound.
+                while partial.count >= 256 * 1024 {
+                    onLine(Self.text(Array(partial.prefix(256 * 1024))), now)
+                    partial.removeFirst(256 * 1024)
+                }
+            }
+            if !partial.isEmpty { onLine(Self.text(partial), Int64(Date().timeIntervalSince1970 * 1000)) }
+            close(descriptor)
+            onEnd()
+        }
+        thread.start()
+    }
+
+    static func text(_ bytes: [UInt8]) -> String {
+        var line = String(decoding: bytes, as: UTF8.self)
+        if line.hasSuffix("\r") { line.removeLast() }
+        return line
+    }
+}

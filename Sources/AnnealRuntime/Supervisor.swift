@@ -1,0 +1,205 @@
+import AnnealCore
+import AnnealStore
+import Foundation
+import Glibc
+import Synchronization
+
+/// Runs training jobs on this machine: one `anneal worker` process per instance, started when a job
+/// is created, signalled to stop (StopTrainingJob, MaxRuntimeInSeconds), and watched until every
+/// instance has ended. It decides nothing the job's state machine decides: it turns what happens to
+/// processes into lifecycle events and records them.
+public final class Supervisor: Sendable {
+    public struct Config: Sendable {
+        public var workerExecutable: String
+        public var controlPlane: URL
+        public var region: String
+        public var jobsDirectory: String
+        public var runtimesDirectory: String
+        public var stopGraceSeconds: Int
+        public var accessKeyID: String
+        public var secret: String
+
+        public init(workerExecutable: String, controlPlane: URL, region: String, jobsDirectory: String, runtimesDirectory: String,
+                    stopGraceSeconds: Int, accessKeyID: String, secret: String) {
+            self.workerExecutable = workerExecutable
+            self.controlPlane = controlPlane
+            self.region = region
+            self.jobsDirectory = jobsDirectory
+            self.runtimesDirectory = runtimesDirectory
+            self.stopGraceSeconds = stopGraceSeconds
+            self.accessKeyID = accessKeyID
+            self.secret = secret
+        }
+    }
+
+    struct Run {
+        var workers: [Int: Int32] = [:]
+        var exits: [Int: ProcessExit] = [:]
+        var outcomes: [Int: (succeeded: Bool, reason: String?)] = [:]
+        var stopCause: StopCause?
+        var launchedAt: Double
+        var maxRuntime: Int
+        var hosts: Int
+    }
+
+    let config: Config
+    let jobs: TrainingJobStore
+    let processes: ChildProcesses
+    let clock: @Sendable () -> Double
+    let note: @Sendable (String, [(String, String)]) -> Void
+    private let runs = Mutex<[String: Run]>([:])
+
+    public init(config: Config, jobs: TrainingJobStore, processes: ChildProcesses = ChildProcesses(),
+                clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
+                note: @escaping @Sendable (String, [(String, String)]) -> Void = { _, _ in }) {
+        self.config = config
+        self.jobs = jobs
+        self.processes = processes
+        self.clock = clock
+        self.note = note
+    }
+
+    /// At start: jobs that were running when the platform stopped lost their instances with it
+    /// (workers die with the server); they end with a reason that says so. Then the MaxRuntime watch.
+    public func start() {
+        for job in (try? jobs.unfinished()) ?? [] {
+            record(job.spec.name, job.status == .stopping ? .stopped(cause: .user)
+                : .failed(reason: "InternalServerError: Anneal stopped while this job ran and its instances were lost; start the job again."))
+        }
+        let timer = Thread { [self] in
+            while true {
+                sleep(1)
+                checkRuntimes()
+            }
+        }
+        timer.name = "anneal-supervisor"
+        timer.start()
+    }
+
+    /// Starts one worker per instance.
+    public func launch(_ name: String) {
+        guard let job = try? jobs.job(named: name), job.status == .inProgress else { return }
+        let spec = job.spec
+        let hosts = max(1, spec.instanceCount)
+        runs.withLock { $0[name] = Run(launchedAt: clock(), maxRuntime: spec.maxRuntimeSeconds, hosts: hosts) }
+        record(name, .launching)
+        for host in 1...hosts {
+            do {
+                try startWorker(name, host: host)
+            } catch {
+                record(name, .failed(reason: "InternalServerError: cannot start the instance algo-\(host): \(error)"))
+                stop(name, cause: .user, alreadyRecorded: true)
+                return
+            }
+        }
+    }
+
+    private func startWorker(_ name: String, host: Int) throws {
+        let directory = "\(config.jobsDirectory)/\(name)/algo-\(host)"
+        try? FileManager.default.removeItem(atPath: directory)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let logPath = "\(config.jobsDirectory)/\(name)/algo-\(host).worker.log"
+        let logFD = open(logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        defer { if logFD >= 0 { close(logFD) } }
+        let arguments = [config.workerExecutable, "worker", "--job", name, "--host", String(host),
+                         "--control-plane", config.controlPlane.absoluteString, "--region", config.region,
+                         "--job-dir", directory, "--runtimes", config.runtimesDirectory,
+                         "--stop-grace", String(config.stopGraceSeconds)]
+        var environment = ["ANNEAL_WORKER_ACCESS_KEY_ID": config.accessKeyID, "ANNEAL_WORKER_SECRET_ACCESS_KEY": config.secret,
+                           "HOME": ProcessInfo.processInfo.environment["HOME"] ?? "/tmp"]
+        environment["PATH"] = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        let pid = try processes.spawn(arguments, environment: environment, stdout: logFD, stderr: logFD) { [self] exit in
+            workerExited(name, host: host, exit: exit)
+        }
+        runs.withLock { $0[name]?.workers[host] = pid }
+        note("instance_launched", [("job", name), ("host", "algo-\(host)"), ("pid", String(pid))])
+    }
+
+    /// StopTrainingJob (already recorded as Stopping by the API), MaxRuntime or MaxWait.
+    public func stop(_ name: String, cause: StopCause, alreadyRecorded: Bool = true) {
+        let workers: [Int32] = runs.withLock { runs in
+            guard runs[name] != nil, runs[name]?.stopCause == nil else { return [] }
+            runs[name]?.stopCause = cause
+            return Array(runs[name]?.workers.values ?? [:].values)
+        }
+        if !alreadyRecorded { record(name, .stopRequested) }
+        for pid in workers { processes.signal(pid, SIGTERM) }
+        // The workers forward SIGTERM, wait the grace period, upload artifacts and exit; past that
+        // (and a minute for the upload) they are killed.
+        let deadline = UInt32(config.stopGraceSeconds + 60)
+        Thread.detachNewThread { [processes] in
+            sleep(deadline)
+            for pid in workers { processes.signal(pid, SIGKILL) }
+        }
+    }
+
+    /// A worker's report (through the internal API).
+    public func report(_ progress: WorkerProtocol.Progress) {
+        let name = progress.TrainingJobName
+        switch progress.Event {
+        case "downloading": record(name, .downloading)
+        case "training": record(name, .training)
+        case "uploading": record(name, .uploading)
+        case "metrics":
+            let values = (progress.Metrics ?? []).map { MetricValue(metricName: $0.MetricName, value: $0.Value, timestamp: $0.Timestamp) }
+            if !values.isEmpty { record(name, .metrics(values)) }
+        case "completed", "stopped":
+            runs.withLock { $0[name]?.outcomes[progress.HostIndex] = (true, nil) }
+        case "failed":
+            let reason = progress.FailureReason ?? "AlgorithmError: the training process failed"
+            runs.withLock { $0[name]?.outcomes[progress.HostIndex] = (false, reason) }
+            record(name, .failed(reason: reason))
+            stopOthers(name)
+        default: break
+        }
+    }
+
+    public func assignment(_ name: String) -> TrainingJob? {
+        try? jobs.job(named: name)
+    }
+
+    private func stopOthers(_ name: String) {
+        let workers = runs.withLock { $0[name]?.workers.values.map { $0 } ?? [] }
+        for pid in workers { processes.signal(pid, SIGTERM) }
+    }
+
+    private func workerExited(_ name: String, host: Int, exit: ProcessExit) {
+        let finished: Run? = runs.withLock { runs in
+            runs[name]?.exits[host] = exit
+            guard let run = runs[name], run.exits.count == run.hosts else { return nil }
+            runs[name] = nil
+            return run
+        }
+        note("instance_released", [("job", name), ("host", "algo-\(host)"), ("exit", exit.description)])
+        guard let run = finished, let job = try? jobs.job(named: name) else { return }
+        if job.status == .stopping || run.stopCause != nil {
+            if job.status == .inProgress { record(name, .stopRequested) }
+            record(name, .stopped(cause: run.stopCause ?? .user))
+            return
+        }
+        guard job.status == .inProgress else { return }
+        let failures = (1...run.hosts).compactMap { index -> String? in
+            if let outcome = run.outcomes[index] { return outcome.succeeded ? nil : outcome.reason }
+            return "InternalServerError: the instance algo-\(index) ended (\(run.exits[index]?.description ?? "unknown")) "
+                + "without reporting its outcome; see \(config.jobsDirectory)/\(name)/algo-\(index).worker.log"
+        }
+        record(name, failures.isEmpty ? .completed : .failed(reason: failures[0]))
+    }
+
+    private func checkRuntimes() {
+        let now = clock()
+        let expired = runs.withLock { runs in
+            runs.filter { $0.value.stopCause == nil && now - $0.value.launchedAt > Double($0.value.maxRuntime) }.map(\.key)
+        }
+        for name in expired {
+            note("max_runtime_exceeded", [("job", name)])
+            stop(name, cause: .maxRuntime, alreadyRecorded: false)
+        }
+    }
+
+    /// Applies a lifecycle event to the stored job (late or duplicate events change nothing).
+    func record(_ name: String, _ event: TrainingJobEvent) {
+        let time = clock()
+        _ = try? jobs.update(named: name) { job in _ = job.apply(event, at: time) }
+    }
+}

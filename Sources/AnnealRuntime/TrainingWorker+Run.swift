@@ -1,0 +1,71 @@
+import AnnealCore
+import Foundation
+import Glibc
+
+extension TrainingWorker {
+    /// The command SageMaker would run: ContainerEntrypoint + ContainerArguments, or the toolkit's
+    /// `python <sagemaker_program> --key value ...`.
+    func entryPoint(spec: TrainingJobSpec, contract: ContainerContract, runtime: FrameworkRuntime) throws -> [String] {
+        if let entrypoint = spec.containerEntrypoint, !entrypoint.isEmpty {
+            return entrypoint + (spec.containerArguments ?? [])
+        }
+        guard let program = contract.program, !program.isEmpty else {
+            throw StagingError(description: "ClientError: nothing to run: set the sagemaker_program hyperparameter (framework "
+                + "estimators do) or AlgorithmSpecification.ContainerEntrypoint")
+        }
+        guard FileManager.default.fileExists(atPath: options.jobDirectory + "/code/" + program) else {
+            throw StagingError(description: "ClientError: the entry point \(program) was not found in the code directory "
+                + "(sagemaker_submit_directory \(contract.submitDirectory ?? "not set"))")
+        }
+        let path = contract.root + "/code/" + program
+        if program.hasSuffix(".py") { return [runtime.python, path] + contract.userArguments }
+        if program.hasSuffix(".sh") { return ["/bin/sh", path] + contract.userArguments }
+        return [path] + contract.userArguments
+    }
+
+    func runEntryPoint(spec: TrainingJobSpec, contract: ContainerContract, runtime: FrameworkRuntime, sandboxed: Bool,
+                       shipper: LogShipper) async throws -> ProcessExit {
+        let command = try entryPoint(spec: spec, contract: contract, runtime: runtime)
+        var environment = contract.environment(cpus: ProcessInfo.processInfo.activeProcessorCount, gpus: 0)
+        environment["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+        environment["HOME"] = "/tmp"
+        environment["PYTHONPATH"] = [contract.root + "/code", contract.root + "/code/.anneal-packages"].joined(separator: ":")
+        let endpoint = options.controlPlane.absoluteString
+        environment["AWS_ENDPOINT_URL"] = endpoint
+        environment["AWS_ENDPOINT_URL_S3"] = endpoint
+        environment["S3_ENDPOINT_URL"] = endpoint
+        let root = options.jobDirectory
+        var argv = command
+        if sandboxed {
+            let hosts = root + "/.hosts"
+            let lines = ["127.0.0.1 localhost"] + contract.hosts.map { "127.0.0.1 \($0)" }
+            try (lines.joined(separator: "\n") + "\n").write(toFile: hosts, atomically: true, encoding: .utf8)
+            let home = URL(fileURLWithPath: options.runtimesDirectory).deletingLastPathComponent().path
+            argv = Sandbox.command(command, jobDirectory: root, hidden: [home], exposed: runtime.exposed, hostsFile: hosts,
+                                   hostName: options.hostName, workingDirectory: "/opt/ml/code")
+        }
+        shipper.add("[anneal] running: \(command.joined(separator: " "))", at: Int64(Date().timeIntervalSince1970 * 1000))
+        var out: [Int32] = [-1, -1]
+        var err: [Int32] = [-1, -1]
+        guard pipe(&out) == 0, pipe(&err) == 0 else { throw StagingError(description: "InternalServerError: cannot create pipes") }
+        let finishedOut = LineReader.Completion()
+        let finishedErr = LineReader.Completion()
+        LineReader.start(descriptor: out[0], onLine: { shipper.add($0, at: $1) }, onEnd: { finishedOut.finish() })
+        LineReader.start(descriptor: err[0], onLine: { shipper.add($0, at: $1) }, onEnd: { finishedErr.finish() })
+        let grace = options.stopGraceSeconds
+        let exit: ProcessExit = try await withCheckedThrowingContinuation { continuation in
+            do {
+                let pid = try processes.spawn(argv, environment: environment, directory: root + "/code", stdout: out[1], stderr: err[1],
+                                              onExit: { continuation.resume(returning: $0) })
+                setTraining(pid, grace: grace)
+            } catch {
+                continuation.resume(throwing: error)
+            }
+            close(out[1])
+            close(err[1])
+        }
+        await finishedOut.wait()
+        await finishedErr.wait()
+        return exit
+    }
+}

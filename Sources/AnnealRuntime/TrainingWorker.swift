@@ -1,0 +1,163 @@
+import AnnealClient
+import AnnealCore
+import Foundation
+import Glibc
+import Synchronization
+
+/// `anneal worker`: runs one instance (host) of a training job. A signed client of the control plane
+/// like any other: it reads its assignment, stages the channels from S3, writes the container
+/// contract, runs the entry point (sandboxed), ships log lines and metrics, uploads the artifacts
+/// and reports how it went. It needs no database and no shared filesystem.
+public final class TrainingWorker: Sendable {
+    let options: WorkerOptions
+    let client: AWSClient
+    let processes = ChildProcesses()
+    private let trainingPID = Mutex<Int32?>(nil)
+    private let stopRequested = Atomic<Bool>(false)
+
+    public init(options: WorkerOptions) {
+        self.options = options
+        client = AWSClient(endpoint: options.controlPlane, region: options.region,
+                           credentials: ClientCredentials(accessKeyID: options.accessKeyID, secret: options.secret))
+    }
+
+    /// SIGTERM (stop, MaxRuntime): pass it to the training process, then SIGKILL after the grace
+    /// period; artifacts are still uploaded.
+    public func requestStop() {
+        stopRequested.store(true, ordering: .sequentiallyConsistent)
+        guard let pid = trainingPID.withLock({ $0 }) else { return }
+        if Sandbox.isAvailable { processes.terminateDescendants(of: pid) } else { processes.signal(pid, SIGTERM) }
+        let grace = options.stopGraceSeconds
+        Thread.detachNewThread { [processes] in
+            sleep(UInt32(max(1, grace)))
+            processes.signal(pid, SIGKILL)
+        }
+    }
+
+    func setTraining(_ pid: Int32, grace: Int) {
+        trainingPID.withLock { $0 = pid }
+        if stopRequested.load(ordering: .sequentiallyConsistent) { requestStop() }
+    }
+
+    public func run() async -> Int32 {
+        let assignment: WorkerProtocol.Assignment
+        do {
+            assignment = try await client.call(signingName: WorkerProtocol.signingName, target: "\(WorkerProtocol.targetPrefix).GetAssignment",
+                                               WorkerProtocol.AssignmentRequest(TrainingJobName: options.jobName, HostIndex: options.hostIndex),
+                                               as: WorkerProtocol.Assignment.self)
+        } catch {
+            print("anneal worker: cannot read the assignment of \(options.jobName): \(error)")
+            return 2
+        }
+        let spec = assignment.Spec
+        let shipper = LogShipper(client: client, jobName: spec.name, hostIndex: options.hostIndex,
+                                 startedAt: Int64(Date().timeIntervalSince1970),
+                                 metricDefinitions: spec.metricDefinitions.map { ($0.name, $0.regex) })
+        do { try await shipper.open() } catch { print("anneal worker: cannot open the log stream: \(error)") }
+        let flusher = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(250))
+                await shipper.flush()
+            }
+        }
+        let outcome = await train(spec: spec, arn: assignment.TrainingJobArn, shipper: shipper)
+        flusher.cancel()
+        await shipper.flush()
+        await report(outcome.succeeded ? "completed" : (outcome.stopped ? "stopped" : "failed"), reason: outcome.reason)
+        await shipper.flush()
+        return outcome.succeeded || outcome.stopped ? 0 : 1
+    }
+
+    struct Outcome {
+        var succeeded = false
+        var stopped = false
+        var reason: String?
+    }
+
+    func train(spec: TrainingJobSpec, arn: String, shipper: LogShipper) async -> Outcome {
+        let root = options.jobDirectory
+        let log: @Sendable (String) -> Void = { line in shipper.add(line, at: Int64(Date().timeIntervalSince1970 * 1000)) }
+        do {
+            for directory in ["input/data", "input/config", "model", "output/data", "output/intermediate", "code", "checkpoints"] {
+                try FileManager.default.createDirectory(atPath: root + "/" + directory, withIntermediateDirectories: true)
+            }
+        } catch {
+            return Outcome(reason: "InternalServerError: cannot prepare the job directory: \(error)")
+        }
+
+        await report("downloading")
+        do {
+            try await stageChannels(spec, into: root + "/input/data", log: log)
+            try await stageCode(spec, into: root + "/code", log: log)
+            try await restoreCheckpoints(spec, into: root + "/checkpoints", log: log)
+        } catch {
+            return Outcome(reason: "\(error)")
+        }
+        let sandboxed = Sandbox.isAvailable
+        let visibleRoot = sandboxed ? "/opt/ml" : root
+        let contract = ContainerContract(spec: spec, hostIndex: options.hostIndex, arn: arn, region: options.region, root: visibleRoot)
+        let runtime: FrameworkRuntime
+        do {
+            try contract.writeConfigFiles(into: root)
+            runtime = try RuntimeResolver(directory: options.runtimesDirectory).resolve(image: spec.trainingImage, log: log)
+        } catch {
+            return Outcome(reason: "\(error)")
+        }
+        do { try await installRequirements(runtime: runtime, code: root + "/code", log: log) } catch {
+            return Outcome(reason: "\(error)")
+        }
+
+        await report("training")
+        guard !stopRequested.load(ordering: .sequentiallyConsistent) else {
+            await uploadArtifacts(spec, root: root, log: log)
+            return Outcome(stopped: true)
+        }
+        if !sandboxed { log("[anneal] bubblewrap is not installed: the script runs without a sandbox, /opt/ml is \(root)") }
+        let exit: ProcessExit
+        do {
+            exit = try await runEntryPoint(spec: spec, contract: contract, runtime: runtime, sandboxed: sandboxed, shipper: shipper)
+        } catch {
+            return Outcome(reason: "\(error)")
+        }
+        if stopRequested.load(ordering: .sequentiallyConsistent) {
+            await report("uploading")
+            await uploadArtifacts(spec, root: root, log: log)
+            return Outcome(stopped: true)
+        }
+        guard exit.succeeded else {
+            return Outcome(reason: failureReason(exit: exit, root: root, tail: shipper.tail))
+        }
+        await report("uploading")
+        if let problem = await uploadArtifacts(spec, root: root, log: log) { return Outcome(reason: problem) }
+        return Outcome(succeeded: true)
+    }
+
+    func report(_ event: String, reason: String? = nil) async {
+        let progress = WorkerProtocol.Progress(TrainingJobName: options.jobName, HostIndex: options.hostIndex, Event: event, FailureReason: reason)
+        for attempt in 0..<5 {
+            do {
+                _ = try await client.call(signingName: WorkerProtocol.signingName, target: "\(WorkerProtocol.targetPrefix).ReportProgress",
+                                          progress, as: WorkerProtocol.Empty.self)
+                return
+            } catch {
+                print("anneal worker: reporting \(event) failed (attempt \(attempt + 1)): \(error)")
+                try? await Task.sleep(for: .milliseconds(200 << attempt))
+            }
+        }
+    }
+
+    /// FailureReason as SageMaker writes it: `/opt/ml/output/failure` if the script wrote one.
+    func failureReason(exit: ProcessExit, root: String, tail: [String]) -> String {
+        if exit == .signaled(SIGKILL) { return "OutOfMemory: Process killed by SIGKILL (signal 9)" }
+        if let written = try? String(contentsOfFile: root + "/output/failure", encoding: .utf8),
+           !written.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            return String(("AlgorithmError: " + written).prefix(1024))
+        }
+        let last = tail.suffix(10).joined(separator: "\n")
+        let code: String = switch exit {
+        case .exited(let status): String(status)
+        case .signaled(let signal): "-\(signal)"
+        }
+        return String("AlgorithmError: ExecuteUserScriptError:\nExitCode \(code)\nErrorMessage \"\(last)\"".prefix(1024))
+    }
+}

@@ -1,0 +1,55 @@
+import AnnealRuntime
+import Dispatch
+import Foundation
+import Glibc
+
+/// `anneal worker`: one instance of a training job, started by an executor (never by hand).
+enum WorkerCommand {
+    static let options: Set<String> = ["job", "host", "control-plane", "region", "job-dir", "runtimes", "stop-grace"]
+
+    static func main(_ arguments: [String]) -> Int32 {
+        let parsed: Arguments
+        do { parsed = try Arguments(arguments, flags: ["help"], options: options) } catch {
+            printError("anneal worker: \(error)")
+            return ExitCode.usage
+        }
+        if parsed.flags.contains("help") {
+            print("usage: anneal worker --job NAME --host N --control-plane URL --region R --job-dir DIR --runtimes DIR "
+                + "[--stop-grace S]\n(started by anneal serve; credentials come in ANNEAL_WORKER_ACCESS_KEY_ID and "
+                + "ANNEAL_WORKER_SECRET_ACCESS_KEY)")
+            return ExitCode.success
+        }
+        let environment = ProcessInfo.processInfo.environment
+        guard let job = parsed.options["job"], let host = parsed.options["host"].flatMap(Int.init), host >= 1,
+              let endpoint = parsed.options["control-plane"].flatMap(URL.init(string:)),
+              let directory = parsed.options["job-dir"], let runtimes = parsed.options["runtimes"],
+              let key = environment["ANNEAL_WORKER_ACCESS_KEY_ID"], let secret = environment["ANNEAL_WORKER_SECRET_ACCESS_KEY"] else {
+            printError("anneal worker: --job, --host, --control-plane, --job-dir, --runtimes and the credential variables are required")
+            return ExitCode.usage
+        }
+        let worker = TrainingWorker(options: WorkerOptions(
+            jobName: job, hostIndex: host, controlPlane: endpoint, region: parsed.options["region"] ?? "us-east-1",
+            jobDirectory: directory, runtimesDirectory: runtimes,
+            stopGraceSeconds: parsed.options["stop-grace"].flatMap(Int.init) ?? 120, accessKeyID: key, secret: secret))
+        signal(SIGTERM, SIG_IGN)
+        let stop = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
+        stop.setEventHandler { worker.requestStop() }
+        stop.resume()
+        let done = DispatchSemaphore(value: 0)
+        let code = Mutex32()
+        Task {
+            code.set(await worker.run())
+            done.signal()
+        }
+        done.wait()
+        return code.get()
+    }
+}
+
+/// The exit code handed from the async run back to the synchronous main.
+final class Mutex32: @unchecked Sendable {
+    private var value: Int32 = 0
+    private let lock = NSLock()
+    func set(_ new: Int32) { lock.withLock { value = new } }
+    func get() -> Int32 { lock.withLock { value } }
+}
