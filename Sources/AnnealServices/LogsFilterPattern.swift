@@ -14,7 +14,8 @@ struct LogsFilterPattern: Sendable, Equatable {
 
     init(_ text: String) throws(AWSError) {
         var scalars = Substring(text).unicodeScalars[...]
-        func skipSpace() { while let first = scalars.first, first == " " || first == "\t" || first == "\n" || first == "\r" { scalars.removeFirst() } }
+        func isSpace(_ scalar: Unicode.Scalar) -> Bool { scalar == " " || scalar == "\t" || scalar == "\n" || scalar == "\r" }
+        func skipSpace() { while let first = scalars.first, isSpace(first) { scalars.removeFirst() } }
         skipSpace()
         if let first = scalars.first, first == "{" || first == "[" || first == "%" {
             throw LogsErrors.invalid("Only term and \"quoted phrase\" filter patterns are supported here (with ?term and -term); "
@@ -42,7 +43,7 @@ struct LogsFilterPattern: Sendable, Equatable {
                 }
                 guard closed else { throw LogsErrors.invalid("The filter pattern has an unterminated quoted phrase: \(text)") }
             } else {
-                while let scalar = scalars.first, scalar != " " && scalar != "\t" && scalar != "\n" && scalar != "\r" {
+                while let scalar = scalars.first, !isSpace(scalar) {
                     term.append(scalar)
                     scalars.removeFirst()
                 }

@@ -19,7 +19,7 @@ extension LogsService {
         let group = try LogsValidation.groupName(request.logGroupName)
         let stream = try LogsValidation.streamName(request.logStreamName)
         guard let input = request.logEvents else {
-            throw LogsErrors.invalid("1 validation error detected: Value null at 'logEvents' failed to satisfy constraint: Member must not be null")
+            throw LogsValidation.null("logEvents")
         }
         guard !input.isEmpty, input.count <= Limits.eventsPerBatch else {
             let bound = input.isEmpty ? "greater than or equal to 1" : "less than or equal to \(Limits.eventsPerBatch)"
@@ -30,8 +30,7 @@ extension LogsService {
         for (index, event) in input.enumerated() {
             guard event.timestamp != nil, let message = event.message else {
                 let field = event.timestamp == nil ? "timestamp" : "message"
-                throw LogsErrors.invalid("1 validation error detected: Value null at 'logEvents.\(index + 1).member.\(field)' "
-                    + "failed to satisfy constraint: Member must not be null")
+                throw LogsValidation.null("logEvents.\(index + 1).member.\(field)")
             }
             let bytes = message.utf8.count
             if bytes > Limits.messageBytes {
@@ -91,12 +90,15 @@ extension LogsService {
         // stream gets the token it sent back, and sees lines appended later on its next call.
         let here = token?.position ?? .start(of: start ?? 0)
         return LogsShapes.GetLogEventsReply(
-            events: page.events.map { LogsShapes.OutputLogEvent(timestamp: $0.timestamp, message: $0.message, ingestionTime: $0.ingestionTime) },
+            events: page.events.map { event in
+                LogsShapes.OutputLogEvent(timestamp: event.timestamp, message: event.message, ingestionTime: event.ingestionTime)
+            },
             nextForwardToken: LogsTokens.forward(page.last ?? here),
             nextBackwardToken: LogsTokens.backward(page.first ?? here))
     }
 
-    func filterLogEvents(_ request: LogsShapes.FilterLogEvents, _ context: CallContext) throws(AWSError) -> LogsShapes.FilterLogEventsReply {
+    func filterLogEvents(_ request: LogsShapes.FilterLogEvents, _ context: CallContext) throws(AWSError)
+        -> LogsShapes.FilterLogEventsReply {
         let group = try LogsValidation.group(name: request.logGroupName, identifier: request.logGroupIdentifier)
         if request.logStreamNames != nil && request.logStreamNamePrefix != nil {
             throw LogsErrors.invalid("logStreamNames and logStreamNamePrefix are mutually exclusive parameters.")

@@ -47,10 +47,7 @@ extension LogsService {
 
     func putRetentionPolicy(_ request: LogsShapes.PutRetentionPolicy, _ context: CallContext) throws(AWSError) -> LogsShapes.Empty {
         let group = try LogsValidation.groupName(request.logGroupName)
-        guard let days = request.retentionInDays else {
-            throw LogsErrors.invalid("1 validation error detected: Value null at 'retentionInDays' failed to satisfy constraint: "
-                + "Member must not be null")
-        }
+        guard let days = request.retentionInDays else { throw LogsValidation.null("retentionInDays") }
         guard LogsValidation.retentionDays.contains(days) else {
             throw LogsValidation.failure(String(days), "retentionInDays",
                                          "Member must satisfy enum value set: \(LogsValidation.retentionDays)")

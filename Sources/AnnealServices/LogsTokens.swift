@@ -36,7 +36,7 @@ enum LogsTokens {
 
     static func filterPosition(_ token: String?) throws(AWSError) -> LogPosition? {
         guard let token else { return nil }
-        guard let position = LogPosition(encoded: Substring(token)) else { throw invalid(token) }
+        guard let position = LogPosition(encoded: token) else { throw invalid(token) }
         return position
     }
 

@@ -60,11 +60,13 @@ enum LogsValidation {
     }
 
     static func required(_ value: String?, _ field: String) throws(AWSError) -> String {
-        guard let value else {
-            throw LogsErrors.invalid("1 validation error detected: Value null at '\(field)' failed to satisfy constraint: Member must not be null")
-        }
+        guard let value else { throw null(field) }
         if value.isEmpty { throw failure(value, field, "Member must have length greater than or equal to 1") }
         return value
+    }
+
+    static func null(_ field: String) -> AWSError {
+        LogsErrors.invalid("1 validation error detected: Value null at '\(field)' failed to satisfy constraint: Member must not be null")
     }
 
     static func length(_ value: String, _ field: String, max: Int) throws(AWSError) {

@@ -38,7 +38,7 @@ public struct LogPosition: Sendable, Equatable, Hashable, Comparable, CustomStri
         LogPosition.padded(timestamp) + "_" + LogPosition.padded(sequence)
     }
 
-    public init?(encoded text: Substring) {
+    public init?<Text: StringProtocol>(encoded text: Text) {
         let parts = text.split(separator: "_", omittingEmptySubsequences: false)
         guard parts.count == 2, let timestamp = Int64(parts[0]), let sequence = Int64(parts[1]), sequence >= 0 else { return nil }
         self.init(timestamp: timestamp, sequence: sequence)

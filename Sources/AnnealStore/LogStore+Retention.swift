@@ -23,7 +23,8 @@ extension LogStore {
         try database.write { conn throws(StoreError) in
             let groupID = try LogStore.groupID(group, conn)
             let streamID = try LogStore.streamID(group: group, stream: name, conn)
-            let bytes = try conn.query("SELECT stored_bytes FROM log_streams WHERE id = ?", [.integer(streamID)]).first?["stored_bytes"].int ?? 0
+            let bytes = try conn.query("SELECT stored_bytes FROM log_streams WHERE id = ?", [.integer(streamID)])
+                .first?["stored_bytes"].int ?? 0
             try conn.run("DELETE FROM log_events WHERE stream_id = ?", [.integer(streamID)])
             try conn.run("DELETE FROM log_streams WHERE id = ?", [.integer(streamID)])
             try conn.run("UPDATE log_groups SET stored_bytes = max(stored_bytes - ?, 0) WHERE id = ?", [.integer(bytes), .integer(groupID)])
@@ -68,8 +69,9 @@ extension LogStore {
             SELECT sequence FROM log_events WHERE stream_id = ?1 AND timestamp < ?2 ORDER BY timestamp, sequence LIMIT ?3
             """
         let parameters: [SQLiteValue] = [.integer(stream), .integer(cutoff), .integer(Int64(limit))]
-        let bytes = try conn.query("SELECT coalesce(sum(length(CAST(message AS BLOB))), 0) AS bytes FROM log_events WHERE sequence IN (\(oldest))",
-                                   parameters).first?["bytes"].int ?? 0
+        let bytes = try conn.query("""
+            SELECT coalesce(sum(length(CAST(message AS BLOB))), 0) AS bytes FROM log_events WHERE sequence IN (\(oldest))
+            """, parameters).first?["bytes"].int ?? 0
         let count = try conn.run("DELETE FROM log_events WHERE sequence IN (\(oldest))", parameters)
         guard count > 0 else { return 0 }
         try conn.run("""

@@ -63,7 +63,8 @@ public final class LogStore: Sendable {
     /// Creates a group; `.conflict` if it exists.
     public func createGroup(_ name: String, at time: Int64) throws(StoreError) {
         try database.write { conn throws(StoreError) in
-            guard try conn.run("INSERT OR IGNORE INTO log_groups (name, created_at) VALUES (?, ?)", [.text(name), .integer(time)]) == 1 else {
+            let inserted = try conn.run("INSERT OR IGNORE INTO log_groups (name, created_at) VALUES (?, ?)", [.text(name), .integer(time)])
+            guard inserted == 1 else {
                 throw StoreError(.conflict, "The specified log group already exists.")
             }
         }

@@ -260,16 +260,17 @@ private func errorType(_ reply: [String: Any]) -> String? { reply["__type"] as? 
                                                           "logEvents": logs.events(Array(repeating: quarter, count: 4))])
         #expect(errorType(tooBig.json) == "InvalidParameterException")
         #expect((tooBig.json["message"] as? String)?.hasPrefix("Upload too large") == true)
-        let noStream = try await logs.call("PutLogEvents", ["logGroupName": group, "logStreamName": "nope", "logEvents": logs.events(["a"])])
+        let noStream = try await logs.call("PutLogEvents", ["logGroupName": group, "logStreamName": "nope",
+                                                            "logEvents": logs.events(["a"])])
         #expect(errorType(noStream.json) == "ResourceNotFoundException")
         let noGroup = try await logs.call("PutLogEvents", ["logGroupName": "nope", "logStreamName": "s", "logEvents": logs.events(["a"])])
         #expect(noGroup.json["message"] as? String == "The specified log group does not exist.")
 
         // Replies stop before 1 MB: the three small events and three of the six large ones fill the first.
+        let large = String(quarter.dropLast(30))
         for _ in 0..<3 {
             #expect(try await logs.call("PutLogEvents", ["logGroupName": group, "logStreamName": stream,
-                                                         "logEvents": logs.events(Array(repeating: String(quarter.dropLast(30)), count: 2))])
-                .status == 200)
+                                                         "logEvents": logs.events([large, large])]).status == 200)
         }
         let capped = try await logs.call("GetLogEvents", ["logGroupName": group, "logStreamName": stream, "startFromHead": true])
         let sizes = messages(capped.json).map { $0.utf8.count + 26 }
@@ -287,16 +288,19 @@ private func errorType(_ reply: [String: Any]) -> String? { reply["__type"] as? 
             _ = try await logs.call("CreateLogStream", ["logGroupName": group, "logStreamName": stream])
         }
         _ = try await logs.call("PutLogEvents", ["logGroupName": group, "logStreamName": "job/algo-1",
-                                                 "logEvents": logs.events(["epoch 1 loss=0.5", "epoch 2 loss=0.4 WARN slow"], offsets: [0, 20])])
+                                                 "logEvents": logs.events(["epoch 1 loss=0.5", "epoch 2 loss=0.4 WARN slow"],
+                                                                          offsets: [0, 20])])
         _ = try await logs.call("PutLogEvents", ["logGroupName": group, "logStreamName": "job/algo-2",
                                                  "logEvents": logs.events(["epoch 1 loss=0.6", "ERROR disk full"], offsets: [10, 30])])
         _ = try await logs.call("PutLogEvents", ["logGroupName": group, "logStreamName": "other/algo-1",
                                                  "logEvents": logs.events(["unrelated"], offsets: [5])])
 
         let all = try await logs.call("FilterLogEvents", ["logGroupName": group, "interleaved": true])
-        #expect(messages(all.json) == ["epoch 1 loss=0.5", "unrelated", "epoch 1 loss=0.6", "epoch 2 loss=0.4 WARN slow", "ERROR disk full"])
+        #expect(messages(all.json) == ["epoch 1 loss=0.5", "unrelated", "epoch 1 loss=0.6", "epoch 2 loss=0.4 WARN slow",
+                                       "ERROR disk full"])
         let events = try #require(all.json["events"] as? [[String: Any]])
-        #expect(events.map { $0["logStreamName"] as? String ?? "" } == ["job/algo-1", "other/algo-1", "job/algo-2", "job/algo-1", "job/algo-2"])
+        #expect(events.map { $0["logStreamName"] as? String ?? "" }
+            == ["job/algo-1", "other/algo-1", "job/algo-2", "job/algo-1", "job/algo-2"])
         #expect(Set(events.compactMap { $0["eventId"] as? String }).count == 5 && all.json["nextToken"] == nil)
 
         let phrase = try await logs.call("FilterLogEvents", ["logGroupName": group, "filterPattern": "\"epoch 1\" loss"])
