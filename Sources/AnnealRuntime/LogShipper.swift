@@ -78,17 +78,29 @@ public final class LogShipper: Sendable {
         }
         var index = 0
         while index < lines.count {
-            let batch = Array(lines[index..<min(index + 5000, lines.count)])
+            // PutLogEvents takes at most 10,000 events and 1,048,576 bytes (26 more per event).
+            var end = index
+            var bytes = 0
+            while end < lines.count && end - index < 10_000 {
+                let size = lines[end].message.utf8.count + 26
+                if end > index && bytes + size > 1_048_576 { break }
+                bytes += size
+                end += 1
+            }
+            let batch = lines[index..<end]
             let events = batch.map { ["timestamp": $0.timestamp, "message": $0.message] as [String: Any] }
             let body: [String: Any] = ["logGroupName": Self.group, "logStreamName": stream, "logEvents": events]
             do {
                 let data = try JSONSerialization.data(withJSONObject: body)
                 _ = try await client.json(signingName: "logs", target: "Logs_20140328.PutLogEvents", body: Array(data))
+            } catch let error as ClientError where error.status.map({ (400..<500).contains($0) }) == true && error.code != "ThrottlingException" {
+                // The service refused this batch as it is: retrying it would jam every later line.
+                print("anneal worker: \(batch.count) log line(s) refused: \(error)")
             } catch {
                 pending.withLock { $0.lines.insert(contentsOf: lines[index...], at: 0) }
                 break
             }
-            index += batch.count
+            index = end
         }
         if !metrics.isEmpty {
             let progress = WorkerProtocol.Progress(TrainingJobName: jobName, HostIndex: hostIndex, Event: "metrics", Metrics: metrics)
@@ -121,10 +133,12 @@ final class LineReader: Sendable {
                     start = index + 1
                 }
                 partial.append(contentsOf: buffer[start..<count])
-                // Lines of megabytes are split, not held without bound.
-                while partial.count >= 256 * 1024 {
-                    onLine(Self.text(Array(partial.prefix(256 * 1024))), now)
-                    partial.removeFirst(256 * 1024)
+                // Lines of megabytes are split (at a character boundary), not held without bound.
+                while partial.count >= Self.maximumLine {
+                    var cut = Self.maximumLine
+                    while cut > 0 && (partial[cut] & 0xC0) == 0x80 { cut -= 1 }
+                    onLine(Self.text(Array(partial[..<cut])), now)
+                    partial.removeFirst(cut)
                 }
             }
             if !partial.isEmpty { onLine(Self.text(partial), Int64(Date().timeIntervalSince1970 * 1000)) }
@@ -133,6 +147,9 @@ final class LineReader: Sendable {
         }
         thread.start()
     }
+
+    /// CloudWatch Logs takes events of up to 256 KiB.
+    static let maximumLine = 256 * 1024 - 64
 
     static func text(_ bytes: [UInt8]) -> String {
         var line = String(decoding: bytes, as: UTF8.self)

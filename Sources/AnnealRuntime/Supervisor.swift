@@ -78,7 +78,12 @@ public final class Supervisor: Sendable {
 
     /// Starts one worker per instance.
     public func launch(_ name: String) {
-        guard let job = try? jobs.job(named: name), job.status == .inProgress else { return }
+        guard let job = try? jobs.job(named: name) else { return }
+        guard job.status == .inProgress else {
+            // Stopped before any instance started (StopTrainingJob raced the launch).
+            if job.status == .stopping { record(name, .stopped(cause: .user)) }
+            return
+        }
         let spec = job.spec
         let hosts = max(1, spec.instanceCount)
         runs.withLock { $0[name] = Run(launchedAt: clock(), maxRuntime: spec.maxRuntimeSeconds, hosts: hosts) }
@@ -117,12 +122,18 @@ public final class Supervisor: Sendable {
 
     /// StopTrainingJob (already recorded as Stopping by the API), MaxRuntime or MaxWait.
     public func stop(_ name: String, cause: StopCause, alreadyRecorded: Bool = true) {
-        let workers: [Int32] = runs.withLock { runs in
-            guard runs[name] != nil, runs[name]?.stopCause == nil else { return [] }
+        let (known, workers): (Bool, [Int32]) = runs.withLock { runs in
+            guard runs[name] != nil else { return (false, []) }
+            guard runs[name]?.stopCause == nil else { return (true, []) }
             runs[name]?.stopCause = cause
-            return Array(runs[name]?.workers.values ?? [:].values)
+            return (true, Array(runs[name]?.workers.values ?? [:].values))
         }
         if !alreadyRecorded { record(name, .stopRequested) }
+        guard known else {
+            // Nothing runs for it (not launched yet, or every instance already ended): stopped now.
+            if (try? jobs.job(named: name))?.status == .stopping { record(name, .stopped(cause: cause)) }
+            return
+        }
         for pid in workers { processes.signal(pid, SIGTERM) }
         // The workers forward SIGTERM, wait the grace period, upload artifacts and exit; past that
         // (and a minute for the upload) they are killed.

@@ -20,8 +20,10 @@ enum SageMakerReplies {
         for member in echoedMembers {
             if let value = job.spec.request[member], value != .null { reply[member] = value }
         }
-        reply["StoppingCondition"] = filling(reply["StoppingCondition"], "MaxRuntimeInSeconds", .number(Double(job.spec.maxRuntimeSeconds)))
-        reply["ResourceConfig"] = filling(reply["ResourceConfig"], "VolumeSizeInGB", .number(Double(job.spec.volumeSizeGB)))
+        let spec = job.spec
+        let runtime = JSONValue.number(Double(spec.maxRuntimeSeconds))
+        reply["StoppingCondition"] = filling(reply["StoppingCondition"], "MaxRuntimeInSeconds", runtime)
+        reply["ResourceConfig"] = filling(reply["ResourceConfig"], "VolumeSizeInGB", .number(Double(spec.volumeSizeGB)))
         for flag in ["EnableNetworkIsolation", "EnableInterContainerTrafficEncryption", "EnableManagedSpotTraining"] where reply[flag] == nil {
             reply[flag] = .bool(false)
         }

@@ -87,6 +87,7 @@ public struct TrainingJobStore: Sendable {
 
     /// Read-modify-write in one transaction; returns the new value, or nil when the job does not exist.
     /// The name and ARN are the job's identity: changes `body` makes to them are discarded.
+    /// `body` runs while the database is held: it must be quick and must not call the store.
     @discardableResult
     public func update(named name: String, _ body: (inout TrainingJob) -> Void) throws(StoreError) -> TrainingJob? {
         try database.write { conn throws(StoreError) in

@@ -1,25 +1,25 @@
 import Testing
 @testable import AnnealCore
 
-func makeSpec(name: String = "Sk-Job-1", spot: Bool = false, compression: String = "GZIP",
+private func makeSpec(name: String = "Sk-Job-1", spot: Bool = false, compression: String = "GZIP",
               output: String = "s3://my-bucket/") -> TrainingJobSpec {
     TrainingJobSpec(name: name, request: ["TrainingJobName": .string(name)], roleARN: "arn:aws:iam::123456789012:role/R",
                     trainingImage: "image", inputMode: "File", outputS3Path: output, outputCompression: compression,
                     instanceType: "ml.m5.large", maxWaitSeconds: spot ? 7200 : nil, managedSpot: spot)
 }
 
-func newJob(spot: Bool = false, at time: Double = 1000) -> TrainingJob {
+private func newJob(spot: Bool = false, at time: Double = 1000) -> TrainingJob {
     TrainingJob.new(spec: makeSpec(spot: spot), accountID: "123456789012", region: "us-west-2", at: time)
 }
 
 /// Applies events one second apart from `start`; returns whether each applied.
 @discardableResult
-func run(_ job: inout TrainingJob, _ events: [TrainingJobEvent], from start: Double = 1001) -> [Bool] {
+private func run(_ job: inout TrainingJob, _ events: [TrainingJobEvent], from start: Double = 1001) -> [Bool] {
     events.enumerated().map { job.apply($0.element, at: start + Double($0.offset)) }
 }
 
 /// `job.apply(...)`, callable inside `#expect` (which cannot call a mutating method itself).
-func applied(_ job: inout TrainingJob, _ event: TrainingJobEvent, at time: Double) -> Bool {
+private func applied(_ job: inout TrainingJob, _ event: TrainingJobEvent, at time: Double) -> Bool {
     job.apply(event, at: time)
 }
 

@@ -3,7 +3,7 @@ import Testing
 
 /// The CreateTrainingJob body the sagemaker SDK v2 sends for `SKLearn(...).fit(...)`
 /// (aws-wire-contract.md §3).
-let sdkCreateBody = #"""
+private let sdkCreateBody = #"""
 {"AlgorithmSpecification":{"TrainingInputMode":"File","TrainingImage":"246618743249.dkr.ecr.us-west-2.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3","MetricDefinitions":[{"Name":"validation:loss","Regex":"val_loss=([0-9\\.]+)"}]},
  "OutputDataConfig":{"S3OutputPath":"s3://my-bucket/"},"TrainingJobName":"sk-job-1",
  "StoppingCondition":{"MaxRuntimeInSeconds":86400},
@@ -18,11 +18,11 @@ let sdkCreateBody = #"""
  "ProfilerConfig":{"S3OutputPath":"s3://my-bucket/","DisableProfiler":false}}
 """#
 
-func sdkRequest() throws -> JSONValue { try JSONValue.parse(sdkCreateBody) }
+private func sdkRequest() throws -> JSONValue { try JSONValue.parse(sdkCreateBody) }
 
 /// Sets the member at `path` (object keys, or list indexes as decimal strings) to `value`;
 /// `nil` removes it.
-func setting(_ root: JSONValue, _ path: [String], _ value: JSONValue?) -> JSONValue {
+private func setting(_ root: JSONValue, _ path: [String], _ value: JSONValue?) -> JSONValue {
     guard let head = path.first else { return value ?? .null }
     let rest = Array(path.dropFirst())
     switch root {
@@ -41,20 +41,20 @@ func setting(_ root: JSONValue, _ path: [String], _ value: JSONValue?) -> JSONVa
     }
 }
 
-func validate(_ request: JSONValue, regexCompiles: (String) -> Bool = { !$0.contains("(((") })
+private func validate(_ request: JSONValue, regexCompiles: (String) -> Bool = { !$0.contains("(((") })
     -> Result<TrainingJobSpec, TrainingJobValidationError> {
     TrainingJobValidation.validate(request, accountID: "123456789012", region: "us-west-2", regexCompiles: regexCompiles)
 }
 
-func failure(_ result: Result<TrainingJobSpec, TrainingJobValidationError>) -> TrainingJobValidationError? {
+private func failure(_ result: Result<TrainingJobSpec, TrainingJobValidationError>) -> TrainingJobValidationError? {
     if case .failure(let error) = result { error } else { nil }
 }
 
-let namePattern = "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}"
-let rolePattern = #"^arn:aws[a-z\-]*:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$"#
-let s3Pattern = "^(https|s3)://([^/]+)/?(.*)$"
+private let namePattern = "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}"
+private let rolePattern = #"^arn:aws[a-z\-]*:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$"#
+private let s3Pattern = "^(https|s3)://([^/]+)/?(.*)$"
 
-struct ConstraintCase: CustomTestStringConvertible, Sendable {
+struct TrainingJobConstraintCase: CustomTestStringConvertible, Sendable {
     var path: [String]
     var value: JSONValue?
     var message: String
@@ -64,77 +64,77 @@ struct ConstraintCase: CustomTestStringConvertible, Sendable {
 private func one(_ text: String) -> String { "1 validation error detected: " + text }
 
 private let longName = String(repeating: "a", count: 64)
-private let constraintCases: [ConstraintCase] = [
-    ConstraintCase(path: ["TrainingJobName"], value: "bad name!", message: one(
+private let constraintCases: [TrainingJobConstraintCase] = [
+    TrainingJobConstraintCase(path: ["TrainingJobName"], value: "bad name!", message: one(
         "Value 'bad name!' at 'trainingJobName' failed to satisfy constraint: Member must satisfy regular expression pattern: \(namePattern)")),
-    ConstraintCase(path: ["TrainingJobName"], value: "-leading", message: one(
+    TrainingJobConstraintCase(path: ["TrainingJobName"], value: "-leading", message: one(
         "Value '-leading' at 'trainingJobName' failed to satisfy constraint: Member must satisfy regular expression pattern: \(namePattern)")),
-    ConstraintCase(path: ["TrainingJobName"], value: "trailing-", message: one(
+    TrainingJobConstraintCase(path: ["TrainingJobName"], value: "trailing-", message: one(
         "Value 'trailing-' at 'trainingJobName' failed to satisfy constraint: Member must satisfy regular expression pattern: \(namePattern)")),
-    ConstraintCase(path: ["TrainingJobName"], value: .string(longName), message:
+    TrainingJobConstraintCase(path: ["TrainingJobName"], value: .string(longName), message:
         "2 validation errors detected: Value '\(longName)' at 'trainingJobName' failed to satisfy constraint: "
         + "Member must have length less than or equal to 63; Value '\(longName)' at 'trainingJobName' failed to satisfy "
         + "constraint: Member must satisfy regular expression pattern: \(namePattern)"),
-    ConstraintCase(path: ["TrainingJobName"], value: nil, message: one(
+    TrainingJobConstraintCase(path: ["TrainingJobName"], value: nil, message: one(
         "Value null at 'trainingJobName' failed to satisfy constraint: Member must not be null")),
-    ConstraintCase(path: ["RoleArn"], value: "arn:aws:iam::123:role/x", message: one(
+    TrainingJobConstraintCase(path: ["RoleArn"], value: "arn:aws:iam::123:role/x", message: one(
         "Value 'arn:aws:iam::123:role/x' at 'roleArn' failed to satisfy constraint: Member must satisfy regular expression pattern: \(rolePattern)")),
-    ConstraintCase(path: ["RoleArn"], value: nil, message: one("Value null at 'roleArn' failed to satisfy constraint: Member must not be null")),
-    ConstraintCase(path: ["OutputDataConfig", "S3OutputPath"], value: "/tmp/out", message: one(
+    TrainingJobConstraintCase(path: ["RoleArn"], value: nil, message: one("Value null at 'roleArn' failed to satisfy constraint: Member must not be null")),
+    TrainingJobConstraintCase(path: ["OutputDataConfig", "S3OutputPath"], value: "/tmp/out", message: one(
         "Value '/tmp/out' at 'outputDataConfig.s3OutputPath' failed to satisfy constraint: Member must satisfy regular expression pattern: \(s3Pattern)")),
-    ConstraintCase(path: ["OutputDataConfig"], value: nil, message: one(
+    TrainingJobConstraintCase(path: ["OutputDataConfig"], value: nil, message: one(
         "Value null at 'outputDataConfig' failed to satisfy constraint: Member must not be null")),
-    ConstraintCase(path: ["OutputDataConfig", "CompressionType"], value: "zip", message: one(
+    TrainingJobConstraintCase(path: ["OutputDataConfig", "CompressionType"], value: "zip", message: one(
         "Value 'zip' at 'outputDataConfig.compressionType' failed to satisfy constraint: Member must satisfy enum value set: [GZIP, NONE]")),
-    ConstraintCase(path: ["AlgorithmSpecification", "TrainingInputMode"], value: "Bogus", message: one(
+    TrainingJobConstraintCase(path: ["AlgorithmSpecification", "TrainingInputMode"], value: "Bogus", message: one(
         "Value 'Bogus' at 'algorithmSpecification.trainingInputMode' failed to satisfy constraint: Member must satisfy enum value set: [Pipe, File, FastFile]")),
-    ConstraintCase(path: ["AlgorithmSpecification"], value: nil, message: one(
+    TrainingJobConstraintCase(path: ["AlgorithmSpecification"], value: nil, message: one(
         "Value null at 'algorithmSpecification' failed to satisfy constraint: Member must not be null")),
-    ConstraintCase(path: ["ResourceConfig"], value: nil, message: one(
+    TrainingJobConstraintCase(path: ["ResourceConfig"], value: nil, message: one(
         "Value null at 'resourceConfig' failed to satisfy constraint: Member must not be null")),
-    ConstraintCase(path: ["ResourceConfig", "InstanceCount"], value: 0, message: one(
+    TrainingJobConstraintCase(path: ["ResourceConfig", "InstanceCount"], value: 0, message: one(
         "Value '0' at 'resourceConfig.instanceCount' failed to satisfy constraint: Member must have value greater than or equal to 1")),
-    ConstraintCase(path: ["ResourceConfig", "InstanceCount"], value: nil, message: one(
+    TrainingJobConstraintCase(path: ["ResourceConfig", "InstanceCount"], value: nil, message: one(
         "Value null at 'resourceConfig.instanceCount' failed to satisfy constraint: Member must not be null")),
-    ConstraintCase(path: ["ResourceConfig", "VolumeSizeInGB"], value: 0, message: one(
+    TrainingJobConstraintCase(path: ["ResourceConfig", "VolumeSizeInGB"], value: 0, message: one(
         "Value '0' at 'resourceConfig.volumeSizeInGB' failed to satisfy constraint: Member must have value greater than or equal to 1")),
-    ConstraintCase(path: ["ResourceConfig", "KeepAlivePeriodInSeconds"], value: 21601, message: one(
+    TrainingJobConstraintCase(path: ["ResourceConfig", "KeepAlivePeriodInSeconds"], value: 21601, message: one(
         "Value '21601' at 'resourceConfig.keepAlivePeriodInSeconds' failed to satisfy constraint: Member must have value less than or equal to 21600")),
-    ConstraintCase(path: ["StoppingCondition", "MaxRuntimeInSeconds"], value: 0, message: one(
+    TrainingJobConstraintCase(path: ["StoppingCondition", "MaxRuntimeInSeconds"], value: 0, message: one(
         "Value '0' at 'stoppingCondition.maxRuntimeInSeconds' failed to satisfy constraint: Member must have value greater than or equal to 1")),
-    ConstraintCase(path: ["StoppingCondition", "MaxWaitTimeInSeconds"], value: 0, message: one(
+    TrainingJobConstraintCase(path: ["StoppingCondition", "MaxWaitTimeInSeconds"], value: 0, message: one(
         "Value '0' at 'stoppingCondition.maxWaitTimeInSeconds' failed to satisfy constraint: Member must have value greater than or equal to 1")),
-    ConstraintCase(path: ["StoppingCondition", "MaxPendingTimeInSeconds"], value: 60, message: one(
+    TrainingJobConstraintCase(path: ["StoppingCondition", "MaxPendingTimeInSeconds"], value: 60, message: one(
         "Value '60' at 'stoppingCondition.maxPendingTimeInSeconds' failed to satisfy constraint: Member must have value greater than or equal to 7200")),
-    ConstraintCase(path: ["RetryStrategy", "MaximumRetryAttempts"], value: 31, message: one(
+    TrainingJobConstraintCase(path: ["RetryStrategy", "MaximumRetryAttempts"], value: 31, message: one(
         "Value '31' at 'retryStrategy.maximumRetryAttempts' failed to satisfy constraint: Member must have value less than or equal to 30")),
-    ConstraintCase(path: ["RetryStrategy", "MaximumRetryAttempts"], value: 0, message: one(
+    TrainingJobConstraintCase(path: ["RetryStrategy", "MaximumRetryAttempts"], value: 0, message: one(
         "Value '0' at 'retryStrategy.maximumRetryAttempts' failed to satisfy constraint: Member must have value greater than or equal to 1")),
-    ConstraintCase(path: ["InputDataConfig", "0", "ChannelName"], value: "bad name", message: one(
+    TrainingJobConstraintCase(path: ["InputDataConfig", "0", "ChannelName"], value: "bad name", message: one(
         #"Value 'bad name' at 'inputDataConfig.1.member.channelName' failed to satisfy constraint: Member must satisfy regular expression pattern: [A-Za-z0-9\.\-_]+"#)),
-    ConstraintCase(path: ["InputDataConfig", "0", "DataSource", "S3DataSource", "S3DataType"], value: "Bogus", message: one(
+    TrainingJobConstraintCase(path: ["InputDataConfig", "0", "DataSource", "S3DataSource", "S3DataType"], value: "Bogus", message: one(
         "Value 'Bogus' at 'inputDataConfig.1.member.dataSource.s3DataSource.s3DataType' failed to satisfy constraint: "
         + "Member must satisfy enum value set: [ManifestFile, S3Prefix, AugmentedManifestFile, Converse]")),
-    ConstraintCase(path: ["InputDataConfig", "0", "DataSource", "S3DataSource", "S3DataDistributionType"], value: "Everywhere", message: one(
+    TrainingJobConstraintCase(path: ["InputDataConfig", "0", "DataSource", "S3DataSource", "S3DataDistributionType"], value: "Everywhere", message: one(
         "Value 'Everywhere' at 'inputDataConfig.1.member.dataSource.s3DataSource.s3DataDistributionType' failed to satisfy constraint: "
         + "Member must satisfy enum value set: [FullyReplicated, ShardedByS3Key]")),
-    ConstraintCase(path: ["InputDataConfig", "0", "DataSource", "S3DataSource", "S3Uri"], value: "ftp://x/y", message: one(
+    TrainingJobConstraintCase(path: ["InputDataConfig", "0", "DataSource", "S3DataSource", "S3Uri"], value: "ftp://x/y", message: one(
         "Value 'ftp://x/y' at 'inputDataConfig.1.member.dataSource.s3DataSource.s3Uri' failed to satisfy constraint: "
         + "Member must satisfy regular expression pattern: \(s3Pattern)")),
-    ConstraintCase(path: ["InputDataConfig", "0", "CompressionType"], value: "Zip", message: one(
+    TrainingJobConstraintCase(path: ["InputDataConfig", "0", "CompressionType"], value: "Zip", message: one(
         "Value 'Zip' at 'inputDataConfig.1.member.compressionType' failed to satisfy constraint: Member must satisfy enum value set: [None, Gzip]")),
-    ConstraintCase(path: ["InputDataConfig"], value: [], message: one(
+    TrainingJobConstraintCase(path: ["InputDataConfig"], value: [], message: one(
         "Value '[]' at 'inputDataConfig' failed to satisfy constraint: Member must have length greater than or equal to 1")),
-    ConstraintCase(path: ["Tags"], value: [["Key": "bad!key", "Value": "v"]], message: one(
+    TrainingJobConstraintCase(path: ["Tags"], value: [["Key": "bad!key", "Value": "v"]], message: one(
         #"Value 'bad!key' at 'tags.1.member.key' failed to satisfy constraint: Member must satisfy regular expression pattern: ^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#)),
-    ConstraintCase(path: ["Tags"], value: [["Value": "v"]], message: one(
+    TrainingJobConstraintCase(path: ["Tags"], value: [["Value": "v"]], message: one(
         "Value null at 'tags.1.member.key' failed to satisfy constraint: Member must not be null")),
-    ConstraintCase(path: ["CheckpointConfig"], value: ["LocalPath": "/opt/ml/checkpoints"], message: one(
+    TrainingJobConstraintCase(path: ["CheckpointConfig"], value: ["LocalPath": "/opt/ml/checkpoints"], message: one(
         "Value null at 'checkpointConfig.s3Uri' failed to satisfy constraint: Member must not be null")),
-    ConstraintCase(path: ["AlgorithmSpecification", "MetricDefinitions", "0", "Regex"], value: "", message: one(
+    TrainingJobConstraintCase(path: ["AlgorithmSpecification", "MetricDefinitions", "0", "Regex"], value: "", message: one(
         "Value '' at 'algorithmSpecification.metricDefinitions.1.member.regex' failed to satisfy constraint: "
         + "Member must have length greater than or equal to 1")),
-    ConstraintCase(path: ["AlgorithmSpecification", "ContainerEntrypoint"], value: [], message: one(
+    TrainingJobConstraintCase(path: ["AlgorithmSpecification", "ContainerEntrypoint"], value: [], message: one(
         "Value '[]' at 'algorithmSpecification.containerEntrypoint' failed to satisfy constraint: Member must have length greater than or equal to 1")),
 ]
 
@@ -188,7 +188,7 @@ private let constraintCases: [ConstraintCase] = [
     }
 
     @Test(arguments: constraintCases)
-    func modelConstraints(_ example: ConstraintCase) throws {
+    func modelConstraints(_ example: TrainingJobConstraintCase) throws {
         let error = try #require(failure(validate(setting(try sdkRequest(), example.path, example.value))))
         #expect(error.kind == .validation)
         #expect(error.message == example.message)

@@ -18,7 +18,7 @@ final class RecordingScheduler: TrainingJobScheduler {
     func stopRequested(_ name: String) { calls.withLock { $0.append("stop \(name)") } }
 }
 
-final class ManualClock: Sendable {
+final class SageMakerTestClock: Sendable {
     let now = Mutex<Double>(1_700_000_000.25)
     func advance(_ seconds: Double) { now.withLock { $0 += seconds } }
     var reading: @Sendable () -> Double { { self.now.withLock { $0 } } }
@@ -38,7 +38,7 @@ final class SageMakerFixture: Sendable {
     let admin: Bootstrap.Administrator
     let jobs: TrainingJobStore
     let scheduler = RecordingScheduler()
-    let clock = ManualClock()
+    let clock = SageMakerTestClock()
     let region = "us-west-2"
 
     init(policy: any AccessPolicy = AdministratorOnlyPolicy()) throws {
@@ -97,7 +97,7 @@ final class SageMakerFixture: Sendable {
     @discardableResult
     func create(_ name: String, tick: Double = 1) async throws -> String {
         clock.advance(tick)
-        let reply = try await call("CreateTrainingJob", sdkBody(name: name))
+        let reply = try await call("CreateTrainingJob", sageMakerSDKBody(name: name))
         #expect(reply.status == 200, "\(reply.text)")
         return reply.json["TrainingJobArn"]?.string ?? ""
     }
@@ -105,7 +105,7 @@ final class SageMakerFixture: Sendable {
 
 /// The CreateTrainingJob body the sagemaker SDK v2 sends for `SKLearn(...).fit(...)`
 /// (aws-wire-contract.md §3), with a job name of our choice.
-func sdkBody(name: String = "sk-job-1") -> String {
+private func sageMakerSDKBody(name: String = "sk-job-1") -> String {
     #"""
     {"AlgorithmSpecification":{"TrainingInputMode":"File","TrainingImage":"246618743249.dkr.ecr.us-west-2.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3","MetricDefinitions":[{"Name":"validation:loss","Regex":"val_loss=([0-9\\.]+)"}]},
      "OutputDataConfig":{"S3OutputPath":"s3://my-bucket/"},"TrainingJobName":"NAME",
@@ -126,7 +126,7 @@ func sdkBody(name: String = "sk-job-1") -> String {
 @Suite(.serialized) struct SageMakerServiceTests {
     @Test func createThenDescribeEchoesTheRequest() async throws {
         let fixture = try SageMakerFixture()
-        let created = try await fixture.call("CreateTrainingJob", sdkBody())
+        let created = try await fixture.call("CreateTrainingJob", sageMakerSDKBody())
         #expect(created.status == 200 && created.headers["content-type"] == "application/x-amz-json-1.1")
         #expect(created.json == ["TrainingJobArn": .string(fixture.arn("sk-job-1"))])
         #expect(fixture.scheduler.calls.withLock { $0 } == ["created sk-job-1"])
@@ -134,7 +134,7 @@ func sdkBody(name: String = "sk-job-1") -> String {
         let described = try await fixture.call("DescribeTrainingJob", #"{"TrainingJobName":"sk-job-1"}"#)
         #expect(described.status == 200)
         let reply = described.json
-        let request = try JSONValue.parse(sdkBody())
+        let request = try JSONValue.parse(sageMakerSDKBody())
         for (member, value) in request.object ?? [:] where member != "Tags" {
             #expect(reply[member] == value, "\(member)")
         }
@@ -154,7 +154,7 @@ func sdkBody(name: String = "sk-job-1") -> String {
 
     @Test func describeFillsTheDefaultsTheSDKReads() async throws {
         let fixture = try SageMakerFixture()
-        var request = try JSONValue.parse(sdkBody(name: "bare"))
+        var request = try JSONValue.parse(sageMakerSDKBody(name: "bare"))
         var members = request.object ?? [:]
         members["StoppingCondition"] = nil
         members["ResourceConfig"] = ["InstanceCount": 2, "InstanceType": "ml.m5.xlarge"]
@@ -188,29 +188,29 @@ func sdkBody(name: String = "sk-job-1") -> String {
     @Test func createErrors() async throws {
         let fixture = try SageMakerFixture()
         try await fixture.create("sk-job-1")
-        let duplicate = try await fixture.call("CreateTrainingJob", sdkBody(name: "SK-JOB-1"))
+        let duplicate = try await fixture.call("CreateTrainingJob", sageMakerSDKBody(name: "SK-JOB-1"))
         #expect(duplicate.status == 400 && duplicate.code == "ResourceInUse")
         #expect(duplicate.message == "Training job names must be unique within an AWS account and region, and a training job with "
             + "this name already exists (\(fixture.arn("sk-job-1")))")
 
-        let invalid = try await fixture.call("CreateTrainingJob", sdkBody(name: "bad_name"))
+        let invalid = try await fixture.call("CreateTrainingJob", sageMakerSDKBody(name: "bad_name"))
         #expect(invalid.status == 400 && invalid.code == "ValidationException")
         #expect(invalid.message == "1 validation error detected: Value 'bad_name' at 'trainingJobName' failed to satisfy constraint: "
             + "Member must satisfy regular expression pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
 
         let wrongType = try await fixture.call("CreateTrainingJob",
-                                               sdkBody(name: "typed").replacingOccurrences(of: #""InstanceCount":1"#, with: #""InstanceCount":"1""#))
+                                               sageMakerSDKBody(name: "typed").replacingOccurrences(of: #""InstanceCount":1"#, with: #""InstanceCount":"1""#))
         #expect(wrongType.status == 400 && wrongType.code == "SerializationException")
         #expect(wrongType.message == "Expected an integer at 'resourceConfig.instanceCount' but found a string.")
 
         let broken = try await fixture.call("CreateTrainingJob", #"{"TrainingJobName": "x",}"#)
         #expect(broken.status == 400 && broken.code == "SerializationException")
         let rule = try await fixture.call("CreateTrainingJob",
-                                          sdkBody(name: "spot").replacingOccurrences(of: #""Tags""#, with: #""EnableManagedSpotTraining":true,"Tags""#))
+                                          sageMakerSDKBody(name: "spot").replacingOccurrences(of: #""Tags""#, with: #""EnableManagedSpotTraining":true,"Tags""#))
         #expect(rule.status == 400 && rule.code == "ValidationException")
         #expect(rule.message == "Invalid MaxWaitTimeInSeconds. It must be present and be greater than or equal to MaxRuntimeInSeconds")
         let regex = try await fixture.call("CreateTrainingJob",
-                                           sdkBody(name: "regex").replacingOccurrences(of: #"val_loss=([0-9\\.]+)"#, with: #"val_loss=([0-9"#))
+                                           sageMakerSDKBody(name: "regex").replacingOccurrences(of: #"val_loss=([0-9\\.]+)"#, with: #"val_loss=([0-9"#))
         #expect(regex.status == 400 && regex.message?.hasPrefix("Invalid regular expression 'val_loss=([0-9'") == true)
         #expect(fixture.scheduler.calls.withLock { $0 } == ["created sk-job-1"], "failed creates reach no one")
     }
@@ -330,7 +330,7 @@ func sdkBody(name: String = "sk-job-1") -> String {
 
     @Test func everyOperationIsAuthorised() async throws {
         let fixture = try SageMakerFixture(policy: DenyingPolicy(denied: ["sagemaker:DeleteTrainingJob", "iam:PassRole", "sagemaker:ListTags"]))
-        let create = try await fixture.call("CreateTrainingJob", sdkBody(name: "denied"))
+        let create = try await fixture.call("CreateTrainingJob", sageMakerSDKBody(name: "denied"))
         #expect(create.status == 400 && create.code == "AccessDeniedException" && create.message?.contains("iam:PassRole") == true)
         #expect(try fixture.jobs.job(named: "denied") == nil)
         let delete = try await fixture.call("DeleteTrainingJob", #"{"TrainingJobName":"anything"}"#)
@@ -340,7 +340,7 @@ func sdkBody(name: String = "sk-job-1") -> String {
     }
 }
 
-struct FixtureTags {
+private struct FixtureTags {
     var status: Int
     var pairs: [String]
     var message: String?

@@ -15,8 +15,14 @@ private func job(_ name: String, at time: Double, tags: [(String, String)] = [])
     TrainingJob.new(spec: spec(name, tags: tags), accountID: "123456789012", region: "us-west-2", at: time)
 }
 
+private func databasePath() -> String {
+    let directory = NSTemporaryDirectory() + "anneal-jobs-" + UUID().uuidString
+    try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    return directory + "/jobs.db"
+}
+
 private func store() throws -> TrainingJobStore {
-    TrainingJobStore(database: try Database(path: temporaryDirectory() + "/jobs.db"))
+    TrainingJobStore(database: try Database(path: databasePath()))
 }
 
 /// Every page of `query`, following NextToken.
@@ -33,7 +39,7 @@ private func allPages(_ store: TrainingJobStore, _ query: TrainingJobQuery) thro
 
 @Suite struct TrainingJobStoreTests {
     @Test func createReadAndReopen() throws {
-        let path = temporaryDirectory() + "/jobs.db"
+        let path = databasePath()
         var original = job("Job-1", at: 1_700_000_000.123, tags: [("team", "sorts")])
         _ = original.apply(.metrics([MetricValue(metricName: "loss", value: 0.25, timestamp: 1_700_000_001)]), at: 1_700_000_001)
         original.warmPoolStatus = ["Status": "Available", "ResourceRetainedBillableTimeInSeconds": 10]

@@ -207,6 +207,46 @@ def test_the_sagemaker_sdk_log_loop(server):
     assert [e["message"] for e in tail["events"]] == ["line 24999", "same ms as the last", "later"]
 
 
+def test_the_sagemaker_sdk_own_log_iterator(server):
+    """`sagemaker.logs.multi_stream_iter` itself (SDK v2), where it is installed: two hosts, polled
+    twice with the SDK's positions, then once more after a line lands in a millisecond already shown."""
+    try:
+        from sagemaker.logs import Position, multi_stream_iter
+    except Exception as error:  # not installed, or SDK v3 (no sagemaker.logs)
+        pytest.skip(f"sagemaker<3 is not importable: {error}")
+    client = server.client("logs")
+    try:
+        client.create_log_group(logGroupName=SAGEMAKER_GROUP)
+    except client.exceptions.ResourceAlreadyExistsException:
+        pass
+    job = unique("sdk-iter")
+    streams = [f"{job}/algo-{host}-{int(time.time())}" for host in (1, 2)]
+    base = now_ms()
+    for stream in streams:
+        client.create_log_stream(logGroupName=SAGEMAKER_GROUP, logStreamName=stream)
+        for start in (0, 6_000):
+            client.put_log_events(logGroupName=SAGEMAKER_GROUP, logStreamName=stream,
+                                  logEvents=[{"timestamp": base + i // 3, "message": f"{stream} {i}"}
+                                             for i in range(start, start + 6_000)])
+    positions = {s: Position(timestamp=0, skip=0) for s in streams}
+
+    def poll():
+        shown = []
+        for index, event in multi_stream_iter(client, SAGEMAKER_GROUP, streams, positions):
+            shown.append(event["message"])
+            stream, ts = streams[index], event["timestamp"]
+            same = ts == positions[stream].timestamp
+            positions[stream] = Position(timestamp=ts, skip=positions[stream].skip + 1 if same else 1)
+        return shown
+
+    first = poll()
+    assert len(first) == 24_000 and sorted(first) == sorted(f"{s} {i}" for s in streams for i in range(12_000))
+    assert poll() == []
+    client.put_log_events(logGroupName=SAGEMAKER_GROUP, logStreamName=streams[0],
+                          logEvents=[{"timestamp": base + 11_999 // 3, "message": "late, same millisecond"}])
+    assert poll() == ["late, same millisecond"]
+
+
 # --- FilterLogEvents and the CLI --------------------------------------------------------------------
 
 def test_filter_log_events_interleaves_and_paginates(logs, group):

@@ -195,9 +195,14 @@ def test_describe_missing_job_is_a_validation_exception(sm):
 def test_list_pages_filters_and_sorts(sm):
     prefix = unique("list")
     names = [f"{prefix}-{i}" for i in range(5)]
-    for name in names:
+    for name in names[:3]:
         sm.create_training_job(**sdk_request(name))
-        time.sleep(0.01)
+    # botocore sends timestamps in whole seconds: put a second boundary between the third and fourth job.
+    time.sleep(1.05 - time.time() % 1)
+    boundary = datetime.datetime.fromtimestamp(int(time.time()), datetime.timezone.utc)
+    time.sleep(0.05)
+    for name in names[3:]:
+        sm.create_training_job(**sdk_request(name))
 
     pages = list(sm.get_paginator("list_training_jobs").paginate(NameContains=prefix, PaginationConfig={"PageSize": 2}))
     assert [len(p["TrainingJobSummaries"]) for p in pages] == [2, 2, 1]
@@ -211,11 +216,10 @@ def test_list_pages_filters_and_sorts(sm):
     descending = sm.list_training_jobs(NameContains=prefix.upper(), SortBy="Name", SortOrder="Descending")
     assert [s["TrainingJobName"] for s in descending["TrainingJobSummaries"]] == names[::-1]
 
-    third = sm.describe_training_job(TrainingJobName=names[2])["CreationTime"]
-    after = sm.list_training_jobs(NameContains=prefix, CreationTimeAfter=third)
+    after = sm.list_training_jobs(NameContains=prefix, CreationTimeAfter=boundary)
     assert [s["TrainingJobName"] for s in after["TrainingJobSummaries"]] == names[3:]
-    before = sm.list_training_jobs(NameContains=prefix, CreationTimeBefore=third)
-    assert [s["TrainingJobName"] for s in before["TrainingJobSummaries"]] == names[:2]
+    before = sm.list_training_jobs(NameContains=prefix, CreationTimeBefore=boundary)
+    assert [s["TrainingJobName"] for s in before["TrainingJobSummaries"]] == names[:3]
 
     for status in ("InProgress", "Failed"):
         filtered = sm.list_training_jobs(NameContains=prefix, StatusEquals=status, MaxResults=100)
