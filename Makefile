@@ -27,10 +27,12 @@ compat: build
 bench-smoke: build
 	bench/http --smoke
 	bench/s3 --smoke
+	bench/startup --smoke
 
 bench: build
 	bench/http
 	bench/s3
+	bench/startup
 
 clean:
 	rm -rf .build .venv

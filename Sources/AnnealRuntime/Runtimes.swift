@@ -22,7 +22,30 @@ public struct RuntimeResolver: Sendable {
 
     public init(directory: String, systemPython: String? = nil) {
         self.directory = directory
-        self.systemPython = systemPython ?? RuntimeResolver.findPython()
+        self.systemPython = systemPython ?? RuntimeResolver.resolvedPython(cache: directory + "/.system-python")
+    }
+
+    /// The interpreter itself rather than a launcher in front of it (pyenv's shims are shell scripts
+    /// that cost ~80 ms a start), found once and remembered in `cache`.
+    static func resolvedPython(cache: String) -> String {
+        if let cached = try? String(contentsOfFile: cache, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
+           FileManager.default.isExecutableFile(atPath: cached) {
+            return cached
+        }
+        let launcher = findPython()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: launcher)
+        process.arguments = ["-c", "import sys; print(sys.executable)"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        guard (try? process.run()) != nil else { return launcher }
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let resolved = String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard process.terminationStatus == 0, FileManager.default.isExecutableFile(atPath: resolved) else { return launcher }
+        try? FileManager.default.createDirectory(atPath: (cache as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try? resolved.write(toFile: cache, atomically: true, encoding: .utf8)
+        return resolved
     }
 
     public func resolve(image: String?, log: (String) -> Void) throws(RuntimeError) -> FrameworkRuntime {

@@ -18,9 +18,12 @@ public final class Supervisor: Sendable {
         public var stopGraceSeconds: Int
         public var accessKeyID: String
         public var secret: String
+        /// Instances that may run at once on this machine; later jobs wait, first in first out.
+        public var capacity: Int
 
         public init(workerExecutable: String, controlPlane: URL, region: String, jobsDirectory: String, runtimesDirectory: String,
-                    stopGraceSeconds: Int, accessKeyID: String, secret: String) {
+                    stopGraceSeconds: Int, accessKeyID: String, secret: String, capacity: Int) {
+            self.capacity = max(1, capacity)
             self.workerExecutable = workerExecutable
             self.controlPlane = controlPlane
             self.region = region
@@ -48,6 +51,8 @@ public final class Supervisor: Sendable {
     let clock: @Sendable () -> Double
     let note: @Sendable (String, [(String, String)]) -> Void
     private let runs = Mutex<[String: Run]>([:])
+    /// Jobs waiting for capacity, in arrival order.
+    private let waiting = Mutex<[String]>([])
 
     public init(config: Config, jobs: TrainingJobStore, processes: ChildProcesses = ChildProcesses(),
                 clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
@@ -76,17 +81,48 @@ public final class Supervisor: Sendable {
         timer.start()
     }
 
-    /// Starts one worker per instance.
+    /// Starts one worker per instance, or queues the job until enough instances are free.
     public func launch(_ name: String) {
-        guard let job = try? jobs.job(named: name) else { return }
-        guard job.status == .inProgress else {
-            // Stopped before any instance started (StopTrainingJob raced the launch).
-            if job.status == .stopping { record(name, .stopped(cause: .user)) }
-            return
+        waiting.withLock { $0.append(name) }
+        admit()
+    }
+
+    /// Starts waiting jobs, in order, while their instances fit.
+    private func admit() {
+        while true {
+            let next: (String, TrainingJob)? = waiting.withLock { queue in
+                while let name = queue.first {
+                    guard let job = try? jobs.job(named: name), job.status == .inProgress else {
+                        queue.removeFirst()
+                        // Stopped before any instance started (StopTrainingJob raced the launch).
+                        if (try? jobs.job(named: name))?.status == .stopping { record(name, .stopped(cause: .user)) }
+                        continue
+                    }
+                    let hosts = max(1, job.spec.instanceCount)
+                    let fits = runs.withLock { runs -> Bool in
+                        let used = runs.values.reduce(0) { $0 + $1.hosts }
+                        guard used + hosts <= config.capacity || used == 0 else { return false }
+                        runs[name] = Run(launchedAt: clock(), maxRuntime: job.spec.maxRuntimeSeconds, hosts: hosts)
+                        return true
+                    }
+                    guard fits else {
+                        if job.secondaryStatus != .pending {
+                            record(name, .pending("Waiting for capacity: all \(config.capacity) instance slots of this machine are in use"))
+                        }
+                        return nil
+                    }
+                    queue.removeFirst()
+                    return (name, job)
+                }
+                return nil
+            }
+            guard let (name, job) = next else { return }
+            start(name, job)
         }
-        let spec = job.spec
-        let hosts = max(1, spec.instanceCount)
-        runs.withLock { $0[name] = Run(launchedAt: clock(), maxRuntime: spec.maxRuntimeSeconds, hosts: hosts) }
+    }
+
+    private func start(_ name: String, _ job: TrainingJob) {
+        let hosts = max(1, job.spec.instanceCount)
         record(name, .launching)
         for host in 1...hosts {
             do {
@@ -130,7 +166,8 @@ public final class Supervisor: Sendable {
         }
         if !alreadyRecorded { record(name, .stopRequested) }
         guard known else {
-            // Nothing runs for it (not launched yet, or every instance already ended): stopped now.
+            // Nothing runs for it (queued, not launched yet, or every instance already ended): stopped now.
+            waiting.withLock { $0.removeAll { $0 == name } }
             if (try? jobs.job(named: name))?.status == .stopping { record(name, .stopped(cause: cause)) }
             return
         }
@@ -182,6 +219,7 @@ public final class Supervisor: Sendable {
             return run
         }
         note("instance_released", [("job", name), ("host", "algo-\(host)"), ("exit", exit.description)])
+        defer { if finished != nil { admit() } }
         guard let run = finished, let job = try? jobs.job(named: name) else { return }
         if job.status == .stopping || run.stopCause != nil {
             if job.status == .inProgress { record(name, .stopRequested) }

@@ -91,7 +91,7 @@ enum ServeCommand {
             config: Supervisor.Config(workerExecutable: ServeCommand.executablePath(), controlPlane: URL(string: endpoint)!,
                                       region: config.region, jobsDirectory: config.home + "/jobs",
                                       runtimesDirectory: config.home + "/runtimes", stopGraceSeconds: config.stopGraceSeconds,
-                                      accessKeyID: admin.accessKeyID, secret: admin.secret),
+                                      accessKeyID: admin.accessKeyID, secret: admin.secret, capacity: config.maxInstances),
             jobs: jobs, note: { event, fields in logger.info(event, fields) })
         scheduler.attach(supervisor)
         workerEndpoint.attach(supervisor)

@@ -18,10 +18,11 @@ struct ServeConfig {
     var endpointURL: String?
     var logLevel = "info"
     var stopGraceSeconds = 120
+    var maxInstances = max(2, ProcessInfo.processInfo.activeProcessorCount)
 
     static let options: Set<String> = [
         "home", "host", "port", "region", "threads", "connection-timeout", "per-ip-connection-limit", "connection-limit",
-        "tls-cert", "tls-key", "tls-ca", "endpoint-url", "log-level", "stop-grace",
+        "tls-cert", "tls-key", "tls-ca", "endpoint-url", "log-level", "stop-grace", "max-instances",
     ]
 
     static let help = """
@@ -44,6 +45,8 @@ struct ServeConfig {
           --endpoint-url URL          endpoint written to the AWS profile (default from host and port)
           --log-level LEVEL           debug, info, warning or error (default info)
           --stop-grace S              seconds between SIGTERM and SIGKILL when a job stops (default 120)
+          --max-instances N           training instances running at once on this machine; later jobs wait
+                                      in order, Pending (default: one per CPU, at least 2)
         """
 
     /// Resolves the layers. `environment` and `fileContents` are passed in so this stays testable.
@@ -93,6 +96,7 @@ struct ServeConfig {
         case "endpoint-url": endpointURL = value
         case "log-level": logLevel = value
         case "stop-grace": stopGraceSeconds = try number(0...3600)
+        case "max-instances": maxInstances = try number(1...10_000)
         default: throw UsageError("unknown setting '\(name)'")
         }
     }

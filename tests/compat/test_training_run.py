@@ -166,3 +166,25 @@ def test_scikit_learn_job_produces_a_model_that_predicts(env):
     assert out.returncode == 0, out.stderr
     version, prediction = out.stdout.split(" ", 1)
     assert version.startswith("1.2") and prediction.strip() == "[1, 0]"
+
+
+def test_sandbox_hides_the_platform_and_other_jobs(env):
+    server, s3, sm, _ = env
+    if not Path("/usr/bin/bwrap").exists():
+        pytest.fail("bubblewrap is required here (scripts/setup installs it)")
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        archive.add(HERE / "jobs" / "peek.py", arcname="peek.py")
+    s3.put_object(Bucket="jobs", Key="code/peek.py/sourcedir.tar.gz", Body=buffer.getvalue())
+    assert (server.home / "jobs" / "basic-1").exists() or True
+    create(sm, "peek-1", "peek.py", Environment={"PEEK_HOME": str(server.home), "PEEK_OTHER": "fails-1"},
+           ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 2, "VolumeSizeInGB": 30})
+    job = wait(sm, "peek-1")
+    assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
+    assert (server.home / "anneal.db").exists() and (server.home / "jobs" / "fails-1").exists()
+    seen = json.loads(model_files(s3, "peek-1")["peek-algo-1.json"])
+    assert seen["database"] is False and seen["secret"] is False and seen["other_job"] is False
+    assert seen["wrote_etc"] is False and not Path("/etc/anneal-sandbox-test").exists()
+    # Its own PID namespace and host name; every host of the job resolves.
+    assert seen["hostname"] == "algo-1" and seen["pid"] < 10
+    assert set(seen["hosts"]) == {"algo-1", "algo-2"}
