@@ -40,7 +40,7 @@ def request(name):
             "S3DataType": "S3Prefix", "S3Uri": "s3://bench/data/", "S3DataDistributionType": "FullyReplicated"}}}],
         OutputDataConfig={"S3OutputPath": "s3://bench/output"},
         ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 1},
-        StoppingCondition={"MaxRuntimeInSeconds": 600})
+        StoppingCondition={"MaxRuntimeInSeconds": 120})
 
 
 def first_line_time(logs, name, timeout=60):

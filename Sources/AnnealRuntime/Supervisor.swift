@@ -85,6 +85,9 @@ public final class Supervisor: Sendable {
     public func launch(_ name: String) {
         waiting.withLock { $0.append(name) }
         admit()
+        if waiting.withLock({ $0.contains(name) }) {
+            record(name, .pending("Waiting for capacity: all \(config.capacity) instance slots of this machine are in use"))
+        }
     }
 
     /// Starts waiting jobs, in order, while their instances fit.
