@@ -1,3 +1,4 @@
+import AnnealCore
 import AnnealHTTP
 
 /// The wire protocols Anneal speaks, and how each shapes its replies and errors.

@@ -1,3 +1,4 @@
+import AnnealCore
 import Glibc
 import Synchronization
 
@@ -57,7 +58,7 @@ public struct Logger: Sendable {
         if !value.isEmpty && !value.utf8.contains(where: { $0 <= 0x20 || $0 == 0x22 || $0 == 0x3D || $0 == 0x5C || $0 >= 0x7F }) {
             return value
         }
-        return JSONStyle.quote(value)
+        return JSONText.quote(value)
     }
 
     static func timestamp() -> String {
@@ -74,26 +75,6 @@ public struct Logger: Sendable {
     private static func pad(_ value: Int32, width: Int = 2) -> String {
         let text = String(value)
         return String(repeating: "0", count: max(0, width - text.count)) + text
-    }
-}
-
-/// Escapes like JSON strings, so a log value never breaks its line.
-enum JSONStyle {
-    static func quote(_ value: String) -> String {
-        var out = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F { out += "\\u00" + (scalar.value < 16 ? "0" : "") + String(scalar.value, radix: 16) }
-                else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out + "\""
     }
 }
 

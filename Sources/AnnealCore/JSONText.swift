@@ -1,4 +1,4 @@
-/// JSON string escaping for the few replies written by hand (errors), where Codable is overkill.
+/// JSON string escaping, shared by the hand-written replies (errors), JSONValue and the log lines.
 public enum JSONText {
     public static func quote(_ value: String) -> String {
         var out = "\""
