@@ -45,7 +45,8 @@ public final class AWSClient: Sendable {
         self.region = region
         self.credentials = credentials
         let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = 300
+        // A request the server never answers must fail (and be retried) well before a job's MaxRuntime.
+        configuration.timeoutIntervalForRequest = 30
         session = URLSession(configuration: configuration)
     }
 

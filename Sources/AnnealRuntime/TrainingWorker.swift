@@ -40,15 +40,18 @@ public final class TrainingWorker: Sendable {
     }
 
     public func run() async -> Int32 {
-        let assignment: WorkerProtocol.Assignment
-        do {
-            assignment = try await client.call(signingName: WorkerProtocol.signingName, target: "\(WorkerProtocol.targetPrefix).GetAssignment",
-                                               WorkerProtocol.AssignmentRequest(TrainingJobName: options.jobName, HostIndex: options.hostIndex),
-                                               as: WorkerProtocol.Assignment.self)
-        } catch {
-            print("anneal worker: cannot read the assignment of \(options.jobName): \(error)")
-            return 2
+        var fetched: WorkerProtocol.Assignment?
+        for attempt in 0..<5 where fetched == nil {
+            do {
+                fetched = try await client.call(signingName: WorkerProtocol.signingName, target: "\(WorkerProtocol.targetPrefix).GetAssignment",
+                                                WorkerProtocol.AssignmentRequest(TrainingJobName: options.jobName, HostIndex: options.hostIndex),
+                                                as: WorkerProtocol.Assignment.self)
+            } catch {
+                print("anneal worker: cannot read the assignment of \(options.jobName) (attempt \(attempt + 1)): \(error)")
+                try? await Task.sleep(for: .milliseconds(200 << attempt))
+            }
         }
+        guard let assignment = fetched else { return 2 }
         let spec = assignment.Spec
         let shipper = LogShipper(client: client, jobName: spec.name, hostIndex: options.hostIndex,
                                  startedAt: Int64(Date().timeIntervalSince1970),

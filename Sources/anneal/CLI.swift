@@ -56,6 +56,7 @@ enum CLI {
 
         commands:
           serve      run the platform (SageMaker, S3, Logs, CloudWatch, STS, IAM on one port)
+          jobs       list, describe, stop training jobs and read their logs
           worker     run one instance of a training job (started by serve)
           version    print the version
 
@@ -71,6 +72,7 @@ enum CLI {
         switch command {
         case "serve": return ServeCommand.main(rest)
         case "worker": return WorkerCommand.main(rest)
+        case "jobs": return JobsCommand.main(rest)
         case "version", "--version": print("anneal \(version)"); return ExitCode.success
         case "help", "--help", "-h": print(usage); return ExitCode.success
         default:
