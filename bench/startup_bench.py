@@ -121,6 +121,14 @@ def main():
             statuses, pending = wait_done(sm, names, 1800)
             burst_seconds = time.time() - burst_started
             cpu = cpu_seconds(srv.proc.pid) - cpu_before
+            failures = {}
+            for name in names:
+                if statuses.get(name) != "Completed":
+                    job = sm.describe_training_job(TrainingJobName=name)
+                    log = srv.home / "jobs" / name / "algo-1.worker.log"
+                    failures[name] = (job["SecondaryStatus"], job.get("FailureReason"),
+                                      [(t["Status"], t["StatusMessage"]) for t in job["SecondaryStatusTransitions"]],
+                                      log.read_text()[-2000:] if log.exists() else "no worker log")
         finally:
             srv.stop()
 
@@ -131,6 +139,8 @@ def main():
     print(f"{'CreateTrainingJob -> first line':<44} {statistics.median(platform) * 1000:>8.1f}")
     print(f"{'overhead':<44} {overhead * 1000:>8.1f}")
     completed = sum(1 for status in statuses.values() if status == "Completed")
+    for name in sorted(set(names) - {n for n, status in statuses.items() if status == "Completed"}):
+        print(f"not completed: {name}: {failures.get(name)}")
     print(f"burst: {args.burst} no-op jobs at once: {completed} completed, {len(pending)} unfinished, "
           f"{len(statuses) - completed} failed/stopped in {burst_seconds:.1f} s; "
           f"platform CPU {cpu / max(1, args.burst) * 1000:.0f} ms per job (server + workers + scripts)")
