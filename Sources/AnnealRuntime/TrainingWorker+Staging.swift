@@ -118,9 +118,12 @@ extension TrainingWorker {
             let entries = ((try? FileManager.default.contentsOfDirectory(atPath: root + "/" + directory)) ?? []).sorted()
             if directory == "output/data" && entries.isEmpty { continue }
             do {
+                trace("packing \(directory)")
                 let exit = try await runTool(["/bin/tar", "-czf", archive, "-C", root + "/" + directory] + (entries.isEmpty ? ["--files-from", "/dev/null"] : entries))
                 guard exit.succeeded else { return "InternalServerError: packing \(directory) failed (tar: \(exit))" }
+                trace("uploading \(name)")
                 try await client.upload(file: URL(fileURLWithPath: archive), bucket: output.bucket, key: prefix + name, contentType: "application/x-tar")
+                trace("uploaded \(name)")
                 try? FileManager.default.removeItem(atPath: archive)
                 log("[anneal] uploaded s3://\(output.bucket)/\(prefix)\(name)")
             } catch {

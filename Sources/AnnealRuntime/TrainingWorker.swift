@@ -135,7 +135,15 @@ public final class TrainingWorker: Sendable {
         return Outcome(succeeded: true)
     }
 
+    /// A line in the worker's own log (not the job's), written through at once so a killed worker
+    /// still leaves a trace of where it was.
+    func trace(_ message: String) {
+        print("\(Date().timeIntervalSince1970) \(message)")
+        fflush(nil)
+    }
+
     func report(_ event: String, reason: String? = nil) async {
+        trace("report \(event)")
         let progress = WorkerProtocol.Progress(TrainingJobName: options.jobName, HostIndex: options.hostIndex, Event: event, FailureReason: reason)
         for attempt in 0..<5 {
             do {
