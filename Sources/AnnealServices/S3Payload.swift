@@ -52,7 +52,7 @@ final class S3Payload {
         }
 
         if let text = head.headers["content-md5"] {
-            guard let digest = Base64.decode(text.trimmingSpaces), digest.count == 16 else {
+            guard let digest = Base64.decode(text.trimmingCharacters()), digest.count == 16 else {
                 throw AWSError("InvalidDigest", "The Content-MD5 you specified was invalid.", status: 400)
             }
             contentMD5 = digest
@@ -66,13 +66,13 @@ final class S3Payload {
                 guard fromHeader == nil else {
                     throw S3Errors.invalidRequest("Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
                 }
-                guard let bytes = Base64.decode(value.trimmingSpaces), bytes.count == algorithm.byteCount else {
+                guard let bytes = Base64.decode(value.trimmingCharacters()), bytes.count == algorithm.byteCount else {
                     throw S3Errors.invalidRequest("Value for \(algorithm.headerName) header is invalid.")
                 }
-                fromHeader = (algorithm, value.trimmingSpaces)
+                fromHeader = (algorithm, value.trimmingCharacters())
             }
         }
-        let trailer = head.headers["x-amz-trailer"].flatMap { ChecksumAlgorithm(headerName: $0.trimmingSpaces) }
+        let trailer = head.headers["x-amz-trailer"].flatMap { ChecksumAlgorithm(headerName: $0.trimmingCharacters()) }
         if head.headers["x-amz-trailer"] != nil && trailer == nil {
             throw S3Errors.invalidRequest("The value specified in the x-amz-trailer header is not supported")
         }
@@ -132,7 +132,7 @@ final class S3Payload {
             let computed = checksummer.finalizeBase64()
             var expected = headerChecksum
             if let trailerChecksum {
-                expected = decoder?.trailers.first(where: { $0.name == trailerChecksum.headerName })?.value.trimmingSpaces
+                expected = decoder?.trailers.first(where: { $0.name == trailerChecksum.headerName })?.value.trimmingCharacters()
                 if expected == nil {
                     throw S3Errors.invalidRequest("The \(trailerChecksum.headerName) trailer announced in x-amz-trailer is missing.")
                 }
@@ -149,14 +149,5 @@ final class S3Payload {
         case .incomplete: AWSError("IncompleteBody", error.message, status: 400)
         default: AWSError("InvalidRequest", "Malformed aws-chunked body: \(error.message)", status: 400)
         }
-    }
-}
-
-extension String {
-    var trimmingSpaces: String {
-        var view = Substring(self)
-        while view.first == " " || view.first == "\t" { view = view.dropFirst() }
-        while view.last == " " || view.last == "\t" { view = view.dropLast() }
-        return String(view)
     }
 }

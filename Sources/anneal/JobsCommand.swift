@@ -146,6 +146,7 @@ enum JobsCommand {
     }
 }
 
+/// The exit code handed from async work back to the synchronous main.
 final class ExitBox: @unchecked Sendable {
     private var value: Int32 = 0
     private let lock = NSLock()

@@ -35,21 +35,6 @@ enum WorkerCommand {
         let stop = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
         stop.setEventHandler { worker.requestStop() }
         stop.resume()
-        let done = DispatchSemaphore(value: 0)
-        let code = Mutex32()
-        Task {
-            code.set(await worker.run())
-            done.signal()
-        }
-        done.wait()
-        return code.get()
+        return JobsCommand.run { await worker.run() }
     }
-}
-
-/// The exit code handed from the async run back to the synchronous main.
-final class Mutex32: @unchecked Sendable {
-    private var value: Int32 = 0
-    private let lock = NSLock()
-    func set(_ new: Int32) { lock.withLock { value = new } }
-    func get() -> Int32 { lock.withLock { value } }
 }
