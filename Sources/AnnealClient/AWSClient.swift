@@ -97,22 +97,35 @@ public final class AWSClient: Sendable {
     }
 
     func send(_ request: URLRequest) async throws(ClientError) -> ([UInt8], Int) {
-        do {
-            let (data, response) = try await session.data(for: request)
-            return (Array(data), (response as? HTTPURLResponse)?.statusCode ?? 0)
-        } catch {
-            throw ClientError(status: nil, code: "ConnectionError", message: "cannot reach \(endpoint): \(error.localizedDescription)")
-        }
+        let (data, response) = try await perform { session, done in session.dataTask(with: request, completionHandler: done) }
+        return (data, response.statusCode)
     }
 
     func upload(_ request: URLRequest, file: URL) async throws(ClientError) -> ([UInt8], Int, [AnyHashable: Any]) {
-        do {
-            let (data, response) = try await session.upload(for: request, fromFile: file)
-            let http = response as? HTTPURLResponse
-            return (Array(data), http?.statusCode ?? 0, http?.allHeaderFields ?? [:])
-        } catch {
-            throw ClientError(status: nil, code: "ConnectionError", message: "cannot reach \(endpoint): \(error.localizedDescription)")
+        let (data, response) = try await perform { session, done in session.uploadTask(with: request, fromFile: file, completionHandler: done) }
+        return (data, response.statusCode, response.allHeaderFields)
+    }
+
+    /// Runs one URLSession task to completion through its completion handler. Not through the async
+    /// `data(for:)` / `upload(for:fromFile:)`: on Linux, cancelling a Swift task while one of those
+    /// completes deadlocks (the task's status lock and the session's queue are taken in opposite
+    /// orders), and workers cancel their periodic tasks (log flushing, checkpoint sync) at the end of
+    /// a job. A request is bounded by the session's timeouts instead of by cancellation.
+    private func perform(_ make: (URLSession, @escaping @Sendable (Data?, URLResponse?, (any Error)?) -> Void) -> URLSessionTask)
+        async throws(ClientError) -> ([UInt8], HTTPURLResponse) {
+        let result: Result<([UInt8], HTTPURLResponse), ClientError> = await withCheckedContinuation { continuation in
+            let task = make(session) { [endpoint] data, response, error in
+                if let response = response as? HTTPURLResponse, error == nil {
+                    continuation.resume(returning: .success((Array(data ?? Data()), response)))
+                } else {
+                    let reason = error?.localizedDescription ?? "no HTTP response"
+                    continuation.resume(returning: .failure(ClientError(status: nil, code: "ConnectionError",
+                                                                        message: "cannot reach \(endpoint): \(reason)")))
+                }
+            }
+            task.resume()
         }
+        return try result.get()
     }
 
     static func jsonError(_ data: [UInt8], status: Int) -> ClientError {
