@@ -6,6 +6,21 @@ public struct FrameworkRuntime: Sendable, Equatable {
     public var python: String
     /// Host directories the sandbox exposes read-only (the runtime's own environment).
     public var exposed: [String]
+    /// The image's `train` program (from runtimes.json), for jobs that name no script.
+    public var train: [String]? = nil
+    /// Variables the image would set (from runtimes.json).
+    public var environment: [String: String] = [:]
+    /// Searched before the system's directories, so `python3` and `pip3` in a ContainerEntrypoint
+    /// script are the runtime's own (the v3 SDK's `sm_train.sh` runs `command -v python3`).
+    public var binDirectories: [String] = []
+
+    public static let systemPath = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"]
+
+    public var searchPath: [String] {
+        var path: [String] = []
+        for directory in binDirectories + Self.systemPath where !path.contains(directory) { path.append(directory) }
+        return path
+    }
 }
 
 public struct RuntimeError: Error, CustomStringConvertible {
@@ -19,10 +34,13 @@ public struct RuntimeError: Error, CustomStringConvertible {
 public struct RuntimeResolver: Sendable {
     public let directory: String
     public let systemPython: String
+    /// The operator's table (`runtimes.json` beside `directory`, i.e. `$ANNEAL_HOME/runtimes.json`).
+    public let tablePath: String
 
-    public init(directory: String, systemPython: String? = nil) {
+    public init(directory: String, systemPython: String? = nil, tablePath: String? = nil) {
         self.directory = directory
         self.systemPython = systemPython ?? RuntimeResolver.resolvedPython(cache: directory + "/.system-python")
+        self.tablePath = tablePath ?? URL(fileURLWithPath: directory).deletingLastPathComponent().appendingPathComponent("runtimes.json").path
     }
 
     /// The interpreter itself rather than a launcher in front of it (pyenv's shims are shell scripts
@@ -48,18 +66,45 @@ public struct RuntimeResolver: Sendable {
         return resolved
     }
 
+    /// The operator's table first (so it can also override the built-in mappings), then SageMaker
+    /// scikit-learn images, then `anneal/python`; anything else is the job's ClientError.
     public func resolve(image: String?, log: (String) -> Void) throws(RuntimeError) -> FrameworkRuntime {
         let image = image ?? ""
+        if let entry = try RuntimeTable.load(path: tablePath).entry(for: image) {
+            return try runtime(for: entry)
+        }
         if let version = Self.scikitLearnVersion(image) {
             return try scikitLearn(version, log: log)
         }
         let repository = image.split(separator: "/").last.map { String($0.split(separator: ":").first ?? "") } ?? ""
         if repository == "python" || image.hasPrefix("anneal/python") || image.hasPrefix("python:") {
-            return FrameworkRuntime(python: systemPython, exposed: [])
+            return FrameworkRuntime(python: systemPython, exposed: [], binDirectories: [Self.directoryOf(systemPython)])
         }
         throw RuntimeError(message: "ClientError: No local runtime maps the training image '\(image)'. Use a SageMaker scikit-learn "
-            + "image (...sagemaker-scikit-learn:<version>-cpu-py3) or anneal/python:3.")
+            + "image (...sagemaker-scikit-learn:<version>-cpu-py3) or anneal/python:3, or map the image in \(tablePath).")
     }
+
+    func runtime(for entry: RuntimeTable.Entry) throws(RuntimeError) -> FrameworkRuntime {
+        let python = entry.python ?? entry.virtualenv.map { $0 + "/bin/python" } ?? systemPython
+        guard FileManager.default.isExecutableFile(atPath: python) else {
+            throw RuntimeError(message: "InternalServerError: \(tablePath) maps the image pattern '\(entry.image)' to the Python "
+                + "\(python), which is not an executable file")
+        }
+        if let virtualenv = entry.virtualenv, !FileManager.default.fileExists(atPath: virtualenv + "/bin") {
+            throw RuntimeError(message: "InternalServerError: \(tablePath) maps the image pattern '\(entry.image)' to the virtualenv "
+                + "\(virtualenv), which has no bin/ directory")
+        }
+        let bin = entry.virtualenv.map { [$0 + "/bin"] } ?? []
+        var runtime = FrameworkRuntime(python: python, exposed: (entry.virtualenv.map { [$0] } ?? []) + entry.expose,
+                                       environment: entry.environment, binDirectories: bin + [Self.directoryOf(python)])
+        if let train = entry.train {
+            runtime.train = [try runtime.executable(train[0], purpose: "the train command of '\(entry.image)' in \(tablePath)")]
+                + train.dropFirst()
+        }
+        return runtime
+    }
+
+    static func directoryOf(_ path: String) -> String { (path as NSString).deletingLastPathComponent }
 
     /// `1.2` from `...sagemaker-scikit-learn:1.2-1-cpu-py3`.
     static func scikitLearnVersion(_ image: String) -> String? {
@@ -83,7 +128,7 @@ public struct RuntimeResolver: Sendable {
     private func scikitLearn(_ version: String, log: (String) -> Void) throws(RuntimeError) -> FrameworkRuntime {
         let name = "sklearn-\(version)"
         let target = directory + "/" + name
-        let runtime = FrameworkRuntime(python: target + "/bin/python", exposed: [target])
+        let runtime = FrameworkRuntime(python: target + "/bin/python", exposed: [target], binDirectories: [target + "/bin"])
         if FileManager.default.fileExists(atPath: target + "/.ready") { return runtime }
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         // One creator at a time; the others wait and then find it ready.

@@ -10,8 +10,8 @@ extension TrainingWorker {
             return entrypoint + (spec.containerArguments ?? [])
         }
         guard let program = contract.program, !program.isEmpty else {
-            throw StagingError(description: "ClientError: nothing to run: set the sagemaker_program hyperparameter (framework "
-                + "estimators do) or AlgorithmSpecification.ContainerEntrypoint")
+            return try runtime.trainCommand(arguments: spec.containerArguments, image: spec.trainingImage,
+                                            codeDirectory: options.jobDirectory + "/code", visibleCodeDirectory: contract.root + "/code")
         }
         guard FileManager.default.fileExists(atPath: options.jobDirectory + "/code/" + program) else {
             throw StagingError(description: "ClientError: the entry point \(program) was not found in the code directory "
@@ -27,7 +27,7 @@ extension TrainingWorker {
                        shipper: LogShipper) async throws -> ProcessExit {
         let command = try entryPoint(spec: spec, contract: contract, runtime: runtime)
         var environment = contract.environment(cpus: ProcessInfo.processInfo.activeProcessorCount, gpus: 0)
-        environment["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+        runtime.prepare(&environment, job: spec.environment)
         environment["HOME"] = "/tmp"
         environment["PYTHONPATH"] = [contract.root + "/code", contract.root + "/code/.anneal-packages"].joined(separator: ":")
         let endpoint = options.controlPlane.absoluteString
