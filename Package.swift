@@ -14,6 +14,7 @@ let package = Package(
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // C for what Swift cannot call (variadic MHD functions).
         .target(name: "CAnnealShim", dependencies: ["CMicroHTTPD"],
                 linkerSettings: [.linkedLibrary("microhttpd")]),
@@ -28,7 +29,7 @@ let package = Package(
         .target(name: "AnnealHTTP", dependencies: ["CMicroHTTPD", "CAnnealShim"], swiftSettings: strict),
         .target(name: "AnnealAWS", dependencies: ["AnnealCrypto", "AnnealHTTP", "AnnealCore"], swiftSettings: strict),
         .target(name: "AnnealServices",
-                dependencies: ["AnnealAWS", "AnnealStore", "AnnealObjects", "AnnealHTTP", "AnnealCore", "AnnealCrypto"],
+                dependencies: ["AnnealAWS", "AnnealStore", "AnnealObjects", "AnnealHTTP", "AnnealCore", "AnnealCrypto", "CZlib"],
                 swiftSettings: strict),
         .executableTarget(name: "anneal", dependencies: ["AnnealServices", "AnnealHTTP", "AnnealStore", "AnnealObjects", "AnnealCore",
                                                          "AnnealRuntime", "AnnealClient"],

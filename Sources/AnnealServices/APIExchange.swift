@@ -85,6 +85,10 @@ final class APIExchange: HTTPExchange {
                                   region: auth.credential.region, remoteAddress: head.remoteAddress, isSecure: head.isSecure,
                                   wire: wire, policy: gateway.policy)
         do throws(AWSError) {
+            // The signature covers the body as sent; the service reads it inflated.
+            if GzipBody.isGzip(head.headers["content-encoding"]) {
+                body = try GzipBody.inflate(body, limit: gateway.config.maxRequestBody)
+            }
             switch route {
             case .json(let service, let operation):
                 guard body.isEmpty || body.first(where: { !isJSONSpace($0) }) == UInt8(ascii: "{") else {

@@ -70,8 +70,15 @@ public final class PlatformMetrics: Sendable {
         }
         out += "# HELP anneal_requests_in_flight Requests being served now.\n# TYPE anneal_requests_in_flight gauge\n"
         out += "anneal_requests_in_flight \(inFlight.load(ordering: .relaxed))\n"
+        // A gauge's name may carry labels (`name{status="Failed"}`): HELP and TYPE once per family;
+        // a family named `..._total` is a counter.
+        var described: Set<Substring> = []
         for gauge in gauges {
-            out += "# HELP \(gauge.name) \(gauge.help)\n# TYPE \(gauge.name) gauge\n\(gauge.name) \(gauge.value)\n"
+            let family = gauge.name.prefix { $0 != "{" }
+            if described.insert(family).inserted {
+                out += "# HELP \(family) \(gauge.help)\n# TYPE \(family) \(family.hasSuffix("_total") ? "counter" : "gauge")\n"
+            }
+            out += "\(gauge.name) \(gauge.value)\n"
         }
         return out
     }

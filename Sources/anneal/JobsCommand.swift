@@ -1,7 +1,7 @@
 import AnnealClient
 import Foundation
 
-/// `anneal jobs list|describe|stop|logs`: the training jobs of the server whose profile
+/// `anneal jobs list|describe|stop|logs|metrics`: the training jobs of the server whose profile
 /// `$ANNEAL_HOME/aws` holds (or the AWS_* variables), through the same signed API boto3 uses.
 enum JobsCommand {
     static let usage = """
@@ -9,12 +9,15 @@ enum JobsCommand {
                anneal jobs describe NAME [--json]
                anneal jobs stop NAME
                anneal jobs logs NAME [--follow]
+               anneal jobs metrics NAME [--json] [--plot FILE.svg]
         options: --home DIR (default $ANNEAL_HOME or ~/.anneal)
+        metrics: the job's algorithm metrics (MetricDefinitions) and each instance's CPU, memory, disk
+                 (and GPU) utilisation, as a table; --json for machines; --plot draws them as SVG
         """
 
     static func main(_ arguments: [String]) -> Int32 {
         let parsed: Arguments
-        do { parsed = try Arguments(arguments, flags: ["help", "json", "follow"], options: ["home"]) } catch {
+        do { parsed = try Arguments(arguments, flags: ["help", "json", "follow"], options: ["home", "plot"]) } catch {
             printError("anneal jobs: \(error)\n\(usage)")
             return ExitCode.usage
         }
@@ -42,6 +45,8 @@ enum JobsCommand {
                 print("Stopping \(names[0])")
                 return ExitCode.success
             case "logs": return try await logs(client, names[0], follow: parsed.flags.contains("follow"))
+            case "metrics":
+                return try await JobsMetrics.run(client, names[0], json: parsed.flags.contains("json"), plot: parsed.options["plot"])
             default:
                 printError("anneal jobs: unknown verb '\(verb)'\n\(usage)")
                 return ExitCode.usage

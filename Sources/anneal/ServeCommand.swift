@@ -60,14 +60,20 @@ enum ServeCommand {
         let jobs = TrainingJobStore(database: database)
         let sagemaker = SageMakerService(jobs: jobs, accountID: admin.accountID, region: config.region, scheduler: scheduler,
                                          clock: { Date().timeIntervalSince1970 })
-        let logs = LogsService(store: LogStore(database: database))
-        let workerEndpoint = WorkerEndpoint()
-        let services = ServiceDirectory(json: [sagemaker, logs, workerEndpoint], query: [STSService()],
+        let logStore = LogStore(database: database)
+        let logs = LogsService(store: logStore)
+        let metricStore = MetricStore(database: database)
+        let cloudwatch = CloudWatchService(store: metricStore)
+        let workerEndpoint = WorkerEndpoint(metrics: metricStore, metricsPeriodSeconds: config.workerMetricsPeriod)
+        let services = ServiceDirectory(json: [sagemaker, logs, cloudwatch, workerEndpoint], query: [STSService(), cloudwatch],
                                         s3: S3Service(storage: objects, region: config.region))
         let gateway = Gateway(services: services, credentials: CredentialResolver(identity: identity, box: box),
                               policy: AdministratorOnlyPolicy(), metrics: metrics, logger: logger) {
             [(name: "anneal_database_bytes", help: "Size of the SQLite database and its WAL.", value: Double(database.sizeOnDisk))]
+                + PlatformGauges.read(jobs: jobs, logs: logStore, metrics: metricStore)
         }
+        RetentionSchedule(logs: logStore, metrics: metricStore, metricRetentionDays: config.metricRetentionDays,
+                          interval: config.retentionInterval, note: { event, fields in logger.info(event, fields) }).start()
 
         var http = HTTPServerConfig()
         http.host = config.host

@@ -19,10 +19,17 @@ struct ServeConfig {
     var logLevel = "info"
     var stopGraceSeconds = 120
     var maxInstances = max(2, ProcessInfo.processInfo.activeProcessorCount)
+    /// Seconds between each instance's utilisation samples (CPU, memory, disk, GPU).
+    var workerMetricsPeriod = 10.0
+    /// Days CloudWatch datapoints are kept (CloudWatch itself keeps them 15 months, coarsened).
+    var metricRetentionDays = 455
+    /// Seconds between retention passes over logs and metrics (one also runs at start).
+    var retentionInterval = 3600
 
     static let options: Set<String> = [
         "home", "host", "port", "region", "threads", "connection-timeout", "per-ip-connection-limit", "connection-limit",
         "tls-cert", "tls-key", "tls-ca", "endpoint-url", "log-level", "stop-grace", "max-instances",
+        "worker-metrics-period", "metric-retention-days", "retention-interval",
     ]
 
     static let help = """
@@ -47,6 +54,11 @@ struct ServeConfig {
           --stop-grace S              seconds between SIGTERM and SIGKILL when a job stops (default 120)
           --max-instances N           training instances running at once on this machine; later jobs wait
                                       in order, Pending (default: one per CPU, at least 2)
+          --worker-metrics-period S   seconds between each instance's CPU, memory, disk (and GPU)
+                                      utilisation samples (default 10)
+          --metric-retention-days N   days CloudWatch datapoints are kept (default 455)
+          --retention-interval S      seconds between passes that delete logs and metrics past their
+                                      retention (default 3600; one pass also runs at start)
         """
 
     /// Resolves the layers. `environment` and `fileContents` are passed in so this stays testable.
@@ -97,6 +109,13 @@ struct ServeConfig {
         case "log-level": logLevel = value
         case "stop-grace": stopGraceSeconds = try number(0...3600)
         case "max-instances": maxInstances = try number(1...10_000)
+        case "worker-metrics-period":
+            guard let seconds = Double(value), seconds >= 0.1, seconds <= 3600 else {
+                throw UsageError("--worker-metrics-period must be a number of seconds in 0.1...3600, not '\(value)'")
+            }
+            workerMetricsPeriod = seconds
+        case "metric-retention-days": metricRetentionDays = try number(1...36_500)
+        case "retention-interval": retentionInterval = try number(1...86_400)
         default: throw UsageError("unknown setting '\(name)'")
         }
     }

@@ -1,6 +1,8 @@
 import AnnealAWS
+import AnnealCore
 import AnnealRuntime
 import AnnealServices
+import AnnealStore
 import Foundation
 
 /// The internal API workers call (`AnnealWorker_20261204.*`): their assignment, and what happens to
@@ -11,6 +13,15 @@ final class WorkerEndpoint: JSONService, @unchecked Sendable {
     let wire = AWSProtocol.json11
     private let lock = NSLock()
     private var attached: Supervisor?
+    /// Where the algorithm metrics workers report are stored as CloudWatch datapoints.
+    private let metrics: MetricStore?
+    /// Seconds between utilisation samples, handed to workers with their assignment.
+    private let metricsPeriodSeconds: Double?
+
+    init(metrics: MetricStore? = nil, metricsPeriodSeconds: Double? = nil) {
+        self.metrics = metrics
+        self.metricsPeriodSeconds = metricsPeriodSeconds
+    }
 
     func attach(_ supervisor: Supervisor) { lock.withLock { attached = supervisor } }
 
@@ -29,10 +40,18 @@ final class WorkerEndpoint: JSONService, @unchecked Sendable {
             guard let job = try supervisor.assignment(request.TrainingJobName) else {
                 throw AWSError.validation("Requested resource not found.")
             }
-            return try encode(WorkerProtocol.Assignment(Spec: job.spec, TrainingJobArn: job.arn))
+            return try encode(AssignmentReply(Spec: job.spec, TrainingJobArn: job.arn, MetricsPeriodSeconds: metricsPeriodSeconds))
         case "ReportProgress":
             try context.authorize("anneal:ReportWorkerProgress")
-            try supervisor.report(try decode(WorkerProtocol.Progress.self, body))
+            let progress = try decode(WorkerProtocol.Progress.self, body)
+            // Datapoints first: FinalMetricDataList (the supervisor's part) must never show a value
+            // that GetMetricStatistics cannot.
+            if progress.Event == "metrics", let points = progress.Metrics, !points.isEmpty, let metrics {
+                do { try metrics.put(AlgorithmMetrics.points(job: progress.TrainingJobName, points), at: AlgorithmMetrics.now()) } catch {
+                    throw AWSError("ServiceUnavailable", "cannot store the metrics: \(error)", status: 503, senderFault: false)
+                }
+            }
+            try supervisor.report(progress)
             return Array("{}".utf8)
         default:
             throw AWSError.unknownOperation("\(targetPrefix).\(operation)")
@@ -50,4 +69,30 @@ final class WorkerEndpoint: JSONService, @unchecked Sendable {
             throw AWSError.internalFailure("cannot write the reply: \(error)")
         }
     }
+}
+
+/// The assignment as the control plane sends it: the worker protocol's, plus the settings the
+/// utilisation sampler reads (`UtilisationSampler.Settings`).
+struct AssignmentReply: Encodable {
+    var Spec: TrainingJobSpec
+    var TrainingJobArn: String
+    var MetricsPeriodSeconds: Double?
+}
+
+/// Algorithm metrics (the job's `MetricDefinitions` matched in its log lines) as CloudWatch
+/// datapoints where `TrainingJobAnalytics` reads them: namespace `/aws/sagemaker/TrainingJobs`,
+/// dimension `TrainingJobName`.
+enum AlgorithmMetrics {
+    static let namespace = "/aws/sagemaker/TrainingJobs"
+
+    static func points(job: String, _ reported: [WorkerProtocol.MetricPoint]) -> [MetricPoint] {
+        reported.filter { $0.Value.isFinite && $0.Timestamp.isFinite }.map { point in
+            MetricPoint(key: MetricKey(namespace: namespace, name: point.MetricName,
+                                       dimensions: [MetricDimension(name: "TrainingJobName", value: job)]),
+                        timestamp: Int64((point.Timestamp * 1000).rounded()), statistics: StatisticSet(value: point.Value),
+                        unit: "None", resolution: 1)
+        }
+    }
+
+    static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 }
