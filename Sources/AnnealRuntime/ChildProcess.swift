@@ -45,7 +45,7 @@ public final class ChildProcesses: Sendable {
 
     /// Starts `arguments[0]` (an absolute path) and calls `onExit` once it ends.
     public func spawn(_ arguments: [String], environment: [String: String], directory: String? = nil,
-                      stdout: Int32 = -1, stderr: Int32 = -1, dieWithParent: Bool = true,
+                      stdout: Int32 = -1, stderr: Int32 = -1, dieWithParent: Bool = true, limits: ResourceLimits? = nil,
                       onExit: @escaping @Sendable (ProcessExit) -> Void) throws(SpawnError) -> Int32 {
         guard let path = arguments.first else { throw SpawnError(message: "nothing to run") }
         let variables = environment.map { "\($0.key)=\($0.value)" }
@@ -59,12 +59,16 @@ public final class ChildProcesses: Sendable {
                 envp.forEach { free($0) }
             }
             var pid: Int32 = 0
+            let joins = limits?.procsDescriptors ?? []
+            let addressSpace = UInt64(limits?.addressSpaceLimit ?? 0)
             let rc: Int32 = state.withLock { state in
                 let rc = argv.withUnsafeBufferPointer { argvPointer in
                     envp.withUnsafeBufferPointer { envpPointer in
-                        withOptionalCString(directory) { cwd in
-                            anneal_spawn(path, argvPointer.baseAddress, envpPointer.baseAddress, cwd, stdout, stderr,
-                                         dieWithParent ? 1 : 0, &pid)
+                        joins.withUnsafeBufferPointer { joinPointer in
+                            withOptionalCString(directory) { cwd in
+                                anneal_spawn(path, argvPointer.baseAddress, envpPointer.baseAddress, cwd, stdout, stderr,
+                                             dieWithParent ? 1 : 0, joinPointer.baseAddress, Int32(joins.count), addressSpace, &pid)
+                            }
                         }
                     }
                 }

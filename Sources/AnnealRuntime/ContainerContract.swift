@@ -44,10 +44,12 @@ public struct ContainerContract: Sendable {
     }
 
     static func pythonString(_ value: Any, raw: String) -> String {
+        // On Linux any NSNumber casts to Bool (1 as? Bool is true): booleans are told apart by their text.
+        let text = raw.trimmingCharacters(in: .whitespaces)
         switch value {
         case let string as String: return string
-        case let flag as Bool: return flag ? "True" : "False"
-        case is Int, is Double, is NSNumber: return raw.trimmingCharacters(in: .whitespaces)
+        case is NSNumber where text == "true" || text == "false": return text == "true" ? "True" : "False"
+        case is Int, is Double, is NSNumber: return text
         default: return json(value)
         }
     }

@@ -64,12 +64,22 @@ public final class Supervisor: Sendable {
         self.note = note
     }
 
-    /// At start: jobs that were running when the platform stopped lost their instances with it
-    /// (workers die with the server); they end with a reason that says so. Then the MaxRuntime watch.
+    /// At start: jobs still waiting for capacity (or launched but not yet running their code) go back
+    /// in the queue in their original order. Jobs whose instances ran lost them with the platform
+    /// (workers die with the server): they restart where RetryStrategy allows, else end with a reason
+    /// that says so. Then the MaxRuntime watch.
     public func start() {
-        for job in (try? jobs.unfinished()) ?? [] {
-            record(job.spec.name, job.status == .stopping ? .stopped(cause: .user)
-                : .failed(reason: "InternalServerError: Anneal stopped while this job ran and its instances were lost; start the job again."))
+        let lost = "InternalServerError: Anneal stopped while this job ran and its instances were lost; start the job again."
+        for job in ((try? jobs.unfinished()) ?? []).sorted(by: { $0.creationTime < $1.creationTime }) {
+            let name = job.spec.name
+            if job.status == .stopping {
+                record(name, .stopped(cause: .user))
+            } else if [.pending, .starting, .restarting, .interrupted].contains(job.secondaryStatus) {
+                note("job_requeued", [("job", name)])
+                launch(name)
+            } else if !retry(job, after: lost) {
+                record(name, .failed(reason: lost))
+            }
         }
         let timer = Thread { [self] in
             while true {
@@ -199,7 +209,8 @@ public final class Supervisor: Sendable {
         case "failed":
             let reason = progress.FailureReason ?? "AlgorithmError: the training process failed"
             runs.withLock { $0[name]?.outcomes[progress.HostIndex] = (false, reason) }
-            record(name, .failed(reason: reason))
+            // A retryable failure is decided once every instance has ended (workerExited).
+            if let job = try? jobs.job(named: name), !Self.retryable(job, reason: reason) { record(name, .failed(reason: reason)) }
             stopOthers(name)
         default: break
         }
@@ -235,7 +246,33 @@ public final class Supervisor: Sendable {
             return "InternalServerError: the instance algo-\(index) ended (\(run.exits[index]?.description ?? "unknown")) "
                 + "without reporting its outcome; see \(config.jobsDirectory)/\(name)/algo-\(index).worker.log"
         }
-        record(name, failures.isEmpty ? .completed : .failed(reason: failures[0]))
+        if failures.isEmpty {
+            record(name, .completed)
+        } else if !retry(job, after: failures[0]) {
+            record(name, .failed(reason: failures[0]))
+        }
+    }
+
+    /// RetryStrategy: SageMaker retries a job that failed for an internal reason (a lost instance,
+    /// an upload that failed), never one whose algorithm or input failed.
+    static func retryable(_ job: TrainingJob, reason: String) -> Bool {
+        reason.hasPrefix("InternalServerError") && restarts(of: job) < (job.spec.retryAttempts ?? 0)
+    }
+
+    static func restarts(of job: TrainingJob) -> Int {
+        job.transitions.filter { $0.status == .restarting }.count
+    }
+
+    /// Starts the job again (fresh instances, channels and checkpoints staged anew) if it may retry.
+    private func retry(_ job: TrainingJob, after reason: String) -> Bool {
+        guard Self.retryable(job, reason: reason) else { return false }
+        let attempt = Self.restarts(of: job) + 1
+        let summary = reason.split(separator: "\n").first.map(String.init) ?? reason
+        record(job.spec.name, .restarting("Restarting the training job (retry \(attempt) of \(job.spec.retryAttempts ?? 0)) after: "
+            + String(summary.prefix(200))))
+        note("job_retried", [("job", job.spec.name), ("attempt", String(attempt))])
+        launch(job.spec.name)
+        return true
     }
 
     private func checkRuntimes() {

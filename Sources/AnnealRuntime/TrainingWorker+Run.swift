@@ -24,9 +24,11 @@ extension TrainingWorker {
     }
 
     func runEntryPoint(spec: TrainingJobSpec, contract: ContainerContract, runtime: FrameworkRuntime, sandboxed: Bool,
-                       shipper: LogShipper) async throws -> ProcessExit {
+                       shipper: LogShipper) async throws -> EntryPointExit {
         let command = try entryPoint(spec: spec, contract: contract, runtime: runtime)
-        var environment = contract.environment(cpus: ProcessInfo.processInfo.activeProcessorCount, gpus: 0)
+        let instance = InstanceCatalog()[spec.instanceType]
+        let machineCPUs = ProcessInfo.processInfo.activeProcessorCount
+        var environment = contract.environment(cpus: min(instance?.vCPUs ?? machineCPUs, machineCPUs), gpus: 0)
         runtime.prepare(&environment, job: spec.environment)
         environment["HOME"] = "/tmp"
         environment["PYTHONPATH"] = [contract.root + "/code", contract.root + "/code/.anneal-packages"].joined(separator: ":")
@@ -53,10 +55,21 @@ extension TrainingWorker {
         LineReader.start(descriptor: out[0], onLine: { shipper.add($0, at: $1) }, onEnd: { finishedOut.finish() })
         LineReader.start(descriptor: err[0], onLine: { shipper.add($0, at: $1) }, onEnd: { finishedErr.finish() })
         let grace = options.stopGraceSeconds
+        let limits = instance.map { type in
+            ResourceLimits.apply(name: "\(spec.name)-algo-\(options.hostIndex)", cpus: type.vCPUs, memoryBytes: type.memoryBytes)
+        }
+        defer { limits?.release() }
+        if let instance, let limits {
+            shipper.add("[anneal] \(instance.name): \(instance.vCPUs) vCPUs, \(instance.memoryMiB) MiB memory (\(limits.mechanism.rawValue))",
+                        at: Int64(Date().timeIntervalSince1970 * 1000))
+        } else {
+            shipper.add("[anneal] \(spec.instanceType) is not in the instance catalog: CPU and memory are not limited",
+                        at: Int64(Date().timeIntervalSince1970 * 1000))
+        }
         let exit: ProcessExit = try await withCheckedThrowingContinuation { continuation in
             do {
                 let pid = try processes.spawn(argv, environment: environment, directory: root + "/code", stdout: out[1], stderr: err[1],
-                                              onExit: { continuation.resume(returning: $0) })
+                                              limits: limits, onExit: { continuation.resume(returning: $0) })
                 setTraining(pid, grace: grace)
             } catch {
                 continuation.resume(throwing: error)
@@ -66,6 +79,12 @@ extension TrainingWorker {
         }
         await finishedOut.wait()
         await finishedErr.wait()
-        return exit
+        return EntryPointExit(exit: exit, outOfMemory: (limits?.outOfMemoryKills() ?? 0) > 0)
     }
+}
+
+/// How the entry point ended, and whether the kernel killed part of it for want of memory.
+struct EntryPointExit {
+    var exit: ProcessExit
+    var outOfMemory: Bool
 }

@@ -8,27 +8,35 @@ struct StagingError: Error, CustomStringConvertible {
 }
 
 extension TrainingWorker {
-    /// File mode: every object under each channel's prefix, keys kept relative to it.
+    /// File mode (FastFile is staged the same way: the script sees the same files): every object of
+    /// each channel, keys kept relative to its prefix; a ManifestFile channel names its objects in a
+    /// manifest; Gzip objects are decompressed as they arrive.
     func stageChannels(_ spec: TrainingJobSpec, into data: String, log: (String) -> Void) async throws {
         for channel in spec.channels {
             let directory = data + "/" + channel.name
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             if (channel.inputMode ?? spec.inputMode) == "Pipe" {
                 throw StagingError(description: "ClientError: Pipe input mode is not supported by Anneal (channel \(channel.name)); "
-                    + "use File or FastFile")
-            }
-            guard channel.s3DataType == "S3Prefix" else {
-                throw StagingError(description: "ClientError: S3DataType \(channel.s3DataType) is not supported yet (channel "
-                    + "\(channel.name)); use S3Prefix")
+                    + "use File or FastFile: the script then reads the channel's files from SM_CHANNEL_\(channel.name.uppercased())")
             }
             guard let location = S3Location(uri: channel.s3URI) else {
                 throw StagingError(description: "ClientError: \(channel.s3URI) is not an s3:// URI")
             }
-            var objects: [AWSClient.ListedObject]
-            do { objects = try await client.listObjects(bucket: location.bucket, prefix: location.key) } catch {
-                throw StagingError(description: "ClientError: Data download failed: cannot list \(channel.s3URI): \(error)")
+            var objects: [(bucket: String, key: String, relative: String?, size: UInt64)]
+            switch channel.s3DataType {
+            case "S3Prefix":
+                let listed: [AWSClient.ListedObject]
+                do { listed = try await client.listObjects(bucket: location.bucket, prefix: location.key) } catch {
+                    throw StagingError(description: "ClientError: Data download failed: cannot list \(channel.s3URI): \(error)")
+                }
+                objects = listed.filter { !$0.key.hasSuffix("/") }.sorted { $0.key < $1.key }
+                    .map { (location.bucket, $0.key, Self.relativePath(key: $0.key, prefix: location.key), $0.size) }
+            case "ManifestFile":
+                objects = try await manifestEntries(channel: channel, location: location)
+            default:
+                throw StagingError(description: "ClientError: S3DataType \(channel.s3DataType) is not supported by Anneal (channel "
+                    + "\(channel.name)): AugmentedManifestFile needs Pipe mode; use S3Prefix or ManifestFile")
             }
-            objects = objects.filter { !$0.key.hasSuffix("/") }.sorted { $0.key < $1.key }
             if channel.distribution == "ShardedByS3Key" && spec.instanceCount > 1 {
                 objects = objects.enumerated().filter { $0.offset % spec.instanceCount == options.hostIndex - 1 }.map(\.element)
             }
@@ -37,21 +45,55 @@ extension TrainingWorker {
                     + "given in input data source. Please ensure that the bucket exists in the selected region, that objects exist "
                     + "under that S3 prefix, and that the role has \"s3:ListBucket\" permissions on bucket \"\(location.bucket)\".")
             }
+            let gzip = channel.compression.lowercased() == "gzip"
             var bytes: UInt64 = 0
             for object in objects {
-                guard let relative = Self.relativePath(key: object.key, prefix: location.key) else {
+                guard var relative = object.relative else {
                     log("[anneal] skipping \(object.key): its path would leave the channel directory")
                     continue
                 }
+                if gzip && relative.hasSuffix(".gz") && relative.count > 3 { relative.removeLast(3) }
                 let target = URL(fileURLWithPath: directory + "/" + relative)
                 try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-                do { try await client.download(bucket: location.bucket, key: object.key, to: target) } catch {
-                    throw StagingError(description: "ClientError: Data download failed: s3://\(location.bucket)/\(object.key): \(error)")
+                let uri = "s3://\(object.bucket)/\(object.key)"
+                let landing = gzip ? URL(fileURLWithPath: target.path + ".anneal-gz") : target
+                do { try await client.download(bucket: object.bucket, key: object.key, to: landing) } catch {
+                    throw StagingError(description: "ClientError: Data download failed: \(uri): \(error)")
                 }
-                bytes += object.size
+                if gzip {
+                    let exit = try await runTool(["/bin/sh", "-c", "gzip -dc -- \"$1\" > \"$2\"", "sh", landing.path, target.path])
+                    try? FileManager.default.removeItem(at: landing)
+                    guard exit.succeeded else {
+                        throw StagingError(description: "ClientError: \(uri) is not gzip data, but channel \(channel.name) sets "
+                            + "CompressionType Gzip; upload it compressed or set CompressionType None")
+                    }
+                }
+                bytes += ((try? FileManager.default.attributesOfItem(atPath: target.path))?[.size] as? UInt64) ?? object.size
             }
-            log("[anneal] channel \(channel.name): \(objects.count) object(s), \(bytes) bytes from \(channel.s3URI)")
+            log("[anneal] channel \(channel.name): \(objects.count) object(s), \(bytes) bytes from \(channel.s3URI)"
+                + (gzip ? " (decompressed)" : ""))
         }
+    }
+
+    /// A ManifestFile channel: a JSON array whose first element is `{"prefix": "s3://bucket/prefix/"}`
+    /// and whose other elements are keys relative to it; each file keeps its relative path.
+    func manifestEntries(channel: Channel, location: S3Location) async throws -> [(bucket: String, key: String, relative: String?, size: UInt64)] {
+        let manifestFile = URL(fileURLWithPath: options.jobDirectory + "/.manifest-" + channel.name)
+        defer { try? FileManager.default.removeItem(at: manifestFile) }
+        do { try await client.download(bucket: location.bucket, key: location.key, to: manifestFile) } catch {
+            throw StagingError(description: "ClientError: Data download failed: cannot read the manifest \(channel.s3URI): \(error)")
+        }
+        let invalid = StagingError(description: "ClientError: the manifest \(channel.s3URI) of channel \(channel.name) is not a "
+            + "JSON array of the form [{\"prefix\": \"s3://bucket/prefix/\"}, \"relative/key\", ...]")
+        guard let manifest = try? JSONSerialization.jsonObject(with: Data(contentsOf: manifestFile)) as? [Any],
+              let head = manifest.first as? [String: Any], let prefix = head["prefix"] as? String,
+              let base = S3Location(uri: prefix) else { throw invalid }
+        var entries: [(bucket: String, key: String, relative: String?, size: UInt64)] = []
+        for element in manifest.dropFirst() {
+            guard let relative = element as? String, !relative.isEmpty else { throw invalid }
+            entries.append((base.bucket, base.key + relative, Self.relativePath(key: base.key + relative, prefix: base.key), 0))
+        }
+        return entries
     }
 
     /// The key below the prefix, as a relative path that stays inside the channel directory.

@@ -116,18 +116,31 @@ public final class TrainingWorker: Sendable {
             return Outcome(stopped: true)
         }
         if !sandboxed { log("[anneal] bubblewrap is not installed: the script runs without a sandbox, /opt/ml is \(root)") }
-        let exit: ProcessExit
+        let checkpoints = spec.checkpointS3URI.flatMap(S3Location.init(uri:)).map {
+            CheckpointSync(directory: root + "/checkpoints", location: $0, client: client)
+        }
+        await checkpoints?.markCurrent()
+        let syncing = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(options.checkpointSyncSeconds))
+                await checkpoints?.pass(log: log)
+            }
+        }
+        let exit: EntryPointExit
         do {
             exit = try await runEntryPoint(spec: spec, contract: contract, runtime: runtime, sandboxed: sandboxed, shipper: shipper)
         } catch {
+            syncing.cancel()
             return Outcome(reason: "\(error)")
         }
+        syncing.cancel()
+        if let checkpoints, await checkpoints.pass(log: log) > 0 { log("[anneal] checkpoints synced to \(spec.checkpointS3URI ?? "")") }
         if stopRequested.load(ordering: .sequentiallyConsistent) {
             await report("uploading")
             await uploadArtifacts(spec, root: root, log: log)
             return Outcome(stopped: true)
         }
-        guard exit.succeeded else {
+        guard exit.exit.succeeded else {
             return Outcome(reason: failureReason(exit: exit, root: root, tail: shipper.tail))
         }
         await report("uploading")
@@ -158,8 +171,9 @@ public final class TrainingWorker: Sendable {
     }
 
     /// FailureReason as SageMaker writes it: `/opt/ml/output/failure` if the script wrote one.
-    func failureReason(exit: ProcessExit, root: String, tail: [String]) -> String {
-        if exit == .signaled(SIGKILL) { return "OutOfMemory: Process killed by SIGKILL (signal 9)" }
+    func failureReason(exit ended: EntryPointExit, root: String, tail: [String]) -> String {
+        if ended.outOfMemory { return "OutOfMemory: Process killed by SIGKILL (signal 9)" }
+        let exit = ended.exit
         if let written = try? String(contentsOfFile: root + "/output/failure", encoding: .utf8),
            !written.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             return String(("AlgorithmError: " + written).prefix(1024))

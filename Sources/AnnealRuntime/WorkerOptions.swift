@@ -15,6 +15,8 @@ public struct WorkerOptions: Sendable {
     public var stopGraceSeconds: Int
     public var accessKeyID: String
     public var secret: String
+    /// Seconds between passes that copy new checkpoint files to CheckpointConfig.S3Uri.
+    public var checkpointSyncSeconds: Double = 5
 
     public init(jobName: String, hostIndex: Int, controlPlane: URL, region: String, jobDirectory: String,
                 runtimesDirectory: String, stopGraceSeconds: Int, accessKeyID: String, secret: String) {

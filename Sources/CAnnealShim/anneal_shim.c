@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 
 struct MHD_Daemon *anneal_mhd_start(const anneal_mhd_config *c) {
     struct sockaddr_storage local;
@@ -87,7 +88,8 @@ int anneal_start_writeback(int fd, int64_t offset, int64_t length) {
 }
 
 int anneal_spawn(const char *path, char *const argv[], char *const envp[], const char *cwd,
-                 int stdout_fd, int stderr_fd, int die_with_parent, int *pid_out) {
+                 int stdout_fd, int stderr_fd, int die_with_parent, const int *join_fds, int join_count,
+                 unsigned long long address_space_limit, int *pid_out) {
     pid_t parent = getpid();
     pid_t child = fork();
     if (child < 0) return errno;
@@ -101,6 +103,15 @@ int anneal_spawn(const char *path, char *const argv[], char *const envp[], const
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
         signal(SIGPIPE, SIG_DFL);
+        /* Join the cgroups (each fd is an open cgroup.procs: "0" means this process) before anything
+           else runs, so every descendant is accounted and limited. */
+        for (int i = 0; i < join_count; i++) {
+            if (write(join_fds[i], "0", 1) != 1) _exit(125);
+        }
+        if (address_space_limit > 0) {
+            struct rlimit limit = { (rlim_t)address_space_limit, (rlim_t)address_space_limit };
+            setrlimit(RLIMIT_AS, &limit);
+        }
         int devnull = open("/dev/null", O_RDONLY);
         if (devnull >= 0) dup2(devnull, 0);
         if (stdout_fd >= 0) dup2(stdout_fd, 1);

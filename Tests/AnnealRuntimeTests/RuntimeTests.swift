@@ -16,15 +16,15 @@ func spec(hyper: [String: String] = [:], channels: [Channel] = [], count: Int = 
 
 @Suite struct ContainerContractTests {
     @Test func hyperparametersAreDecodedAsTheToolkitDoes() {
-        let contract = ContainerContract(spec: spec(hyper: ["epochs": "10", "lr": "0.1", "name": "\"abc\"", "flag": "true",
+        let contract = ContainerContract(spec: spec(hyper: ["epochs": "10", "lr": "0.1", "name": "\"abc\"", "flag": "true", "one": "1", "zero": "0",
                                                             "sagemaker_program": "\"train.py\"", "_tuning_objective_metric": "f1"]),
                                          hostIndex: 1, arn: "arn", region: "us-east-1", root: "/opt/ml")
         #expect(contract.program == "train.py")
-        #expect(contract.userArguments == ["--epochs", "10", "--flag", "True", "--lr", "0.1", "--name", "abc"])
+        #expect(contract.userArguments == ["--epochs", "10", "--flag", "True", "--lr", "0.1", "--name", "abc", "--one", "1", "--zero", "0"])
         let env = contract.environment(cpus: 2, gpus: 0)
         let hps = try? JSONSerialization.jsonObject(with: Data(env["SM_HPS"]!.utf8)) as? [String: Any]
-        #expect(hps?.keys.sorted() == ["epochs", "flag", "lr", "name"])
-        #expect(env["SM_HP_NAME"] == "abc" && env["SM_HP_EPOCHS"] == "10")
+        #expect(hps?.keys.sorted() == ["epochs", "flag", "lr", "name", "one", "zero"])
+        #expect(env["SM_HP_NAME"] == "abc" && env["SM_HP_EPOCHS"] == "10" && env["SM_HP_ONE"] == "1" && env["SM_HP_FLAG"] == "true")
         #expect(env["FOO"] == "bar" && env["SM_NUM_CPUS"] == "2" && env["TRAINING_JOB_NAME"] == "job-1")
     }
 

@@ -44,8 +44,11 @@ int anneal_start_writeback(int fd, int64_t offset, int64_t length);
 /// fork + exec with what Swift must not do between them: a new session (so the whole process
 /// tree can be signalled), signals unblocked and SIGPIPE reset, stdin from /dev/null, stdout and
 /// stderr redirected, every other descriptor closed, optionally killed when the parent dies.
+/// `join_fds` are open `cgroup.procs` files the child enters before exec; `address_space_limit`
+/// (bytes, 0 for none) is its RLIMIT_AS, the fallback where no cgroup can limit memory.
 /// Returns 0 and the child's pid, or an errno value.
 int anneal_spawn(const char *path, char *const argv[], char *const envp[], const char *cwd,
-                 int stdout_fd, int stderr_fd, int die_with_parent, int *pid_out);
+                 int stdout_fd, int stderr_fd, int die_with_parent, const int *join_fds, int join_count,
+                 unsigned long long address_space_limit, int *pid_out);
 
 #endif
