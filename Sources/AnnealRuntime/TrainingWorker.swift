@@ -63,7 +63,9 @@ public final class TrainingWorker: Sendable {
                 await shipper.flush()
             }
         }
+        let utilisation = Task { await UtilisationSampler(directory: options.jobDirectory).report(client: client, job: spec.name, host: options.hostIndex) }
         let outcome = await train(spec: spec, arn: assignment.TrainingJobArn, shipper: shipper)
+        utilisation.cancel()
         flusher.cancel()
         await shipper.flush()
         await report(outcome.succeeded ? "completed" : (outcome.stopped ? "stopped" : "failed"), reason: outcome.reason)
