@@ -34,3 +34,39 @@ public struct AdministratorOnlyPolicy: AccessPolicy {
             + "\(request.resource) because no identity-based policy allows the \(request.action) action")
     }
 }
+
+/// What the platform enforces today: the administrator may do everything; the session credentials
+/// of a training job's instances may do what the job needs (`JobSessionPolicy`); anybody else nothing.
+public struct PlatformPolicy: AccessPolicy {
+    public init() {}
+
+    public func decide(_ request: AuthorizationRequest) -> AuthorizationDecision {
+        if request.principal.isAdministrator { return .allow }
+        if let job = request.principal.trainingJob { return JobSessionPolicy(trainingJob: job).decide(request) }
+        return AdministratorOnlyPolicy().decide(request)
+    }
+}
+
+/// The session of a training job's instances (the worker and the training script share it):
+/// report on and read its own job, write logs and metrics, read and write data in S3, and nothing
+/// else: no other job, no new jobs, no identities. (With IAM roles, S3 access narrows to what the
+/// job's execution role allows.)
+public struct JobSessionPolicy: AccessPolicy {
+    public let trainingJob: String
+
+    public init(trainingJob: String) { self.trainingJob = trainingJob }
+
+    static let ownJobActions: Set<String> = ["anneal:GetWorkerAssignment", "anneal:ReportWorkerProgress", "sagemaker:DescribeTrainingJob"]
+    static let anyResourceActions: Set<String> = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
+                                                  "logs:DescribeLogStreams", "logs:GetLogEvents", "cloudwatch:PutMetricData",
+                                                  "sts:GetCallerIdentity"]
+
+    public func decide(_ request: AuthorizationRequest) -> AuthorizationDecision {
+        if request.action.hasPrefix("s3:") || Self.anyResourceActions.contains(request.action) { return .allow }
+        if Self.ownJobActions.contains(request.action), request.resource.lowercased().hasSuffix(":training-job/" + trainingJob.lowercased()) {
+            return .allow
+        }
+        return .deny("User: \(request.principal.arn) is not authorized to perform: \(request.action) on resource: \(request.resource) "
+            + "because the session of training job \(trainingJob) allows only what that job needs")
+    }
+}

@@ -7,18 +7,21 @@ public struct Principal: Sendable, Equatable {
 
     public var accountID: String
     public var kind: Kind
-    /// User name (or role session name for assumed roles).
+    /// User name, or `<role name>/<session name>` for an assumed role.
     public var name: String
     /// The unique id AWS reports as `UserId` (`AIDA...` for users).
     public var userID: String
     public var isAdministrator: Bool
+    /// For the session credentials of a training job's instances: the job they are bound to.
+    public var trainingJob: String?
 
-    public init(accountID: String, kind: Kind = .user, name: String, userID: String, isAdministrator: Bool) {
+    public init(accountID: String, kind: Kind = .user, name: String, userID: String, isAdministrator: Bool, trainingJob: String? = nil) {
         self.accountID = accountID
         self.kind = kind
         self.name = name
         self.userID = userID
         self.isAdministrator = isAdministrator
+        self.trainingJob = trainingJob
     }
 
     public var arn: String {

@@ -16,13 +16,13 @@ public final class Supervisor: Sendable {
         public var jobsDirectory: String
         public var runtimesDirectory: String
         public var stopGraceSeconds: Int
-        public var accessKeyID: String
-        public var secret: String
+        /// Session credentials for one instance of a job (scoped to that job, lasting as long as it may run).
+        public var credentials: @Sendable (TrainingJob) throws -> WorkerCredentials
         /// Instances that may run at once on this machine; later jobs wait, first in first out.
         public var capacity: Int
 
         public init(workerExecutable: String, controlPlane: URL, region: String, jobsDirectory: String, runtimesDirectory: String,
-                    stopGraceSeconds: Int, accessKeyID: String, secret: String, capacity: Int) {
+                    stopGraceSeconds: Int, capacity: Int, credentials: @escaping @Sendable (TrainingJob) throws -> WorkerCredentials) {
             self.capacity = max(1, capacity)
             self.workerExecutable = workerExecutable
             self.controlPlane = controlPlane
@@ -30,8 +30,20 @@ public final class Supervisor: Sendable {
             self.jobsDirectory = jobsDirectory
             self.runtimesDirectory = runtimesDirectory
             self.stopGraceSeconds = stopGraceSeconds
+            self.credentials = credentials
+        }
+    }
+
+    /// What a worker signs its requests with.
+    public struct WorkerCredentials: Sendable {
+        public var accessKeyID: String
+        public var secret: String
+        public var sessionToken: String?
+
+        public init(accessKeyID: String, secret: String, sessionToken: String?) {
             self.accessKeyID = accessKeyID
             self.secret = secret
+            self.sessionToken = sessionToken
         }
     }
 
@@ -139,7 +151,7 @@ public final class Supervisor: Sendable {
         record(name, .launching)
         for host in 1...hosts {
             do {
-                try startWorker(name, host: host)
+                try startWorker(name, host: host, credentials: config.credentials(job))
             } catch {
                 record(name, .failed(reason: "InternalServerError: cannot start the instance algo-\(host): \(error)"))
                 stop(name, cause: .user, alreadyRecorded: true)
@@ -148,7 +160,7 @@ public final class Supervisor: Sendable {
         }
     }
 
-    private func startWorker(_ name: String, host: Int) throws {
+    private func startWorker(_ name: String, host: Int, credentials: WorkerCredentials) throws {
         let directory = "\(config.jobsDirectory)/\(name)/algo-\(host)"
         try? FileManager.default.removeItem(atPath: directory)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -159,8 +171,9 @@ public final class Supervisor: Sendable {
                          "--control-plane", config.controlPlane.absoluteString, "--region", config.region,
                          "--job-dir", directory, "--runtimes", config.runtimesDirectory,
                          "--stop-grace", String(config.stopGraceSeconds)]
-        var environment = ["ANNEAL_WORKER_ACCESS_KEY_ID": config.accessKeyID, "ANNEAL_WORKER_SECRET_ACCESS_KEY": config.secret,
+        var environment = ["ANNEAL_WORKER_ACCESS_KEY_ID": credentials.accessKeyID, "ANNEAL_WORKER_SECRET_ACCESS_KEY": credentials.secret,
                            "HOME": ProcessInfo.processInfo.environment["HOME"] ?? "/tmp"]
+        if let token = credentials.sessionToken { environment["ANNEAL_WORKER_SESSION_TOKEN"] = token }
         environment["PATH"] = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
         let pid = try processes.spawn(arguments, environment: environment, stdout: logFD, stderr: logFD) { [self] exit in
             workerExited(name, host: host, exit: exit)

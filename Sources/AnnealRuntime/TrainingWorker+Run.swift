@@ -36,6 +36,16 @@ extension TrainingWorker {
         environment["AWS_ENDPOINT_URL"] = endpoint
         environment["AWS_ENDPOINT_URL_S3"] = endpoint
         environment["S3_ENDPOINT_URL"] = endpoint
+        // The job's own session credentials, as SageMaker's instances get the execution role's:
+        // boto3 and the AWS CLI in the script work against Anneal as that session. A long-term key
+        // (a worker started by hand) is never handed to the script.
+        if let token = options.sessionToken {
+            environment["AWS_ACCESS_KEY_ID"] = options.accessKeyID
+            environment["AWS_SECRET_ACCESS_KEY"] = options.secret
+            environment["AWS_SESSION_TOKEN"] = token
+        }
+        environment["AWS_REGION"] = environment["AWS_REGION"] ?? options.region
+        environment["AWS_DEFAULT_REGION"] = environment["AWS_DEFAULT_REGION"] ?? options.region
         let root = options.jobDirectory
         var argv = command
         if sandboxed {

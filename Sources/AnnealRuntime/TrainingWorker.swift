@@ -18,7 +18,7 @@ public final class TrainingWorker: Sendable {
     public init(options: WorkerOptions) {
         self.options = options
         client = AWSClient(endpoint: options.controlPlane, region: options.region,
-                           credentials: ClientCredentials(accessKeyID: options.accessKeyID, secret: options.secret))
+                           credentials: ClientCredentials(accessKeyID: options.accessKeyID, secret: options.secret, sessionToken: options.sessionToken))
     }
 
     /// SIGTERM (stop, MaxRuntime): pass it to the training process, then SIGKILL after the grace

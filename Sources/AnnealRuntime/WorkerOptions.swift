@@ -18,8 +18,12 @@ public struct WorkerOptions: Sendable {
     /// Seconds between passes that copy new checkpoint files to CheckpointConfig.S3Uri.
     public var checkpointSyncSeconds: Double = 5
 
+    /// The session token of the job's session credentials (nil for a long-term key).
+    public var sessionToken: String?
+
     public init(jobName: String, hostIndex: Int, controlPlane: URL, region: String, jobDirectory: String,
-                runtimesDirectory: String, stopGraceSeconds: Int, accessKeyID: String, secret: String) {
+                runtimesDirectory: String, stopGraceSeconds: Int, accessKeyID: String, secret: String, sessionToken: String? = nil) {
+        self.sessionToken = sessionToken
         self.jobName = jobName
         self.hostIndex = hostIndex
         self.controlPlane = controlPlane

@@ -47,9 +47,11 @@ final class APIExchange: HTTPExchange {
             queryService = service
             serviceName = service.name
         }
-        switch gateway.credentials.resolve(parsed.credential.accessKeyId) {
+        switch gateway.credentials.resolve(parsed.credential.accessKeyId, sessionToken: parsed.securityToken, now: gateway.config.clock()) {
         case .found(let resolved): credential = resolved
         case .unknown, .inactive: return fail(AccessErrors.unknownKey(wire: wire))
+        case .invalidToken: return fail(AccessErrors.invalidToken(wire: wire))
+        case .expired: return fail(AccessErrors.expiredToken(wire: wire))
         }
         if case .s3 = route, let credential {
             return startS3(parsed, credential: credential)

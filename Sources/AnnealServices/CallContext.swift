@@ -53,6 +53,25 @@ public enum AccessErrors {
         }
     }
 
+    public static func invalidToken(wire: AWSProtocol) -> AWSError {
+        switch wire {
+        case .json11, .json10:
+            AWSError("UnrecognizedClientException", "The security token included in the request is invalid.", status: 400,
+                     queryCode: "InvalidClientTokenId")
+        case .query: AWSError("InvalidClientTokenId", "The security token included in the request is invalid.", status: 403)
+        case .restXML: AWSError("InvalidToken", "The provided token is malformed or otherwise invalid.", status: 400)
+        }
+    }
+
+    public static func expiredToken(wire: AWSProtocol) -> AWSError {
+        switch wire {
+        case .json11, .json10:
+            AWSError("ExpiredTokenException", "The security token included in the request is expired", status: 400, queryCode: "ExpiredToken")
+        case .query: AWSError("ExpiredToken", "The security token included in the request is expired", status: 400)
+        case .restXML: AWSError("ExpiredToken", "The provided token has expired.", status: 400)
+        }
+    }
+
     public static func signature(_ error: SigV4Error, wire: AWSProtocol) -> AWSError {
         let message = error.message
         switch error.code {

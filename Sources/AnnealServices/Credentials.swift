@@ -2,6 +2,7 @@ import AnnealAWS
 import AnnealCore
 import AnnealCrypto
 import AnnealStore
+import Glibc
 import Synchronization
 
 /// What a valid access key resolves to.
@@ -9,6 +10,18 @@ public struct ResolvedCredential: Sendable {
     public var accessKeyID: String
     public var secret: String
     public var principal: Principal
+    /// Session credentials only: the SHA-256 of the session token every request must carry, and
+    /// the end of the session (epoch seconds).
+    public var tokenSHA256: [UInt8]? = nil
+    public var expiresAt: Int64? = nil
+}
+
+/// Temporary credentials as STS hands them out.
+public struct SessionCredentials: Sendable, Equatable {
+    public var accessKeyID: String
+    public var secret: String
+    public var sessionToken: String
+    public var expiration: Int64
 }
 
 /// Looks up access keys, opening sealed secrets once and caching them: signature checks sit on the
@@ -18,6 +31,10 @@ public final class CredentialResolver: Sendable {
         case found(ResolvedCredential)
         case unknown
         case inactive
+        /// A session key whose session ended.
+        case expired
+        /// A known key with a missing or wrong session token (or a long-term key with one).
+        case invalidToken
     }
 
     private let identity: IdentityStore
@@ -31,16 +48,61 @@ public final class CredentialResolver: Sendable {
         self.box = box
     }
 
-    public func resolve(_ accessKeyID: String) -> Lookup {
-        if let hit = cache.withLock({ $0[accessKeyID] }) { return .found(hit) }
-        guard let record = try? identity.accessKey(accessKeyID) else { return .unknown }
-        guard record.isActive else { return .inactive }
-        guard let user = try? identity.user(accountID: record.accountID, name: record.userName),
-              let secretBytes = try? box.open(record.sealedSecret) else { return .unknown }
+    /// The credential behind `accessKeyID`. Session keys (`ASIA...`) also need their session token
+    /// (`X-Amz-Security-Token`) and must not have expired at `now`.
+    public func resolve(_ accessKeyID: String, sessionToken: String? = nil, now: Int64 = Int64(time(nil))) -> Lookup {
+        guard let resolved = lookUp(accessKeyID) else { return .unknown }
+        if let expected = resolved.tokenSHA256 {
+            guard let token = sessionToken, ConstantTime.equals(SHA256.hash(Array(token.utf8)), expected) else { return .invalidToken }
+            if let end = resolved.expiresAt, now >= end { return .expired }
+        } else if sessionToken != nil {
+            // A long-term key with a session token: AWS rejects the pair as an invalid token.
+            return .invalidToken
+        }
+        return .found(resolved)
+    }
+
+    private func lookUp(_ accessKeyID: String) -> ResolvedCredential? {
+        if let hit = cache.withLock({ $0[accessKeyID] }) { return hit }
+        if accessKeyID.hasPrefix(Self.sessionKeyPrefix) {
+            guard let record = try? identity.session(accessKeyID), let secretBytes = try? box.open(record.sealedSecret),
+                  let tokenHash = Hex.decode(record.tokenSHA256) else { return nil }
+            let roleName = record.roleARN.split(separator: "/").last.map(String.init) ?? "role"
+            let principal = Principal(accountID: record.accountID, kind: .assumedRole, name: roleName + "/" + record.sessionName,
+                                      userID: "AROA" + String(accessKeyID.dropFirst(4)) + ":" + record.sessionName,
+                                      isAdministrator: false, trainingJob: record.trainingJob)
+            let resolved = ResolvedCredential(accessKeyID: accessKeyID, secret: String(decoding: secretBytes, as: UTF8.self),
+                                              principal: principal, tokenSHA256: tokenHash, expiresAt: record.expiresAt)
+            cache.withLock { $0[accessKeyID] = resolved }
+            return resolved
+        }
+        guard let record = try? identity.accessKey(accessKeyID), record.isActive,
+              let user = try? identity.user(accountID: record.accountID, name: record.userName),
+              let secretBytes = try? box.open(record.sealedSecret) else { return nil }
         let resolved = ResolvedCredential(accessKeyID: accessKeyID, secret: String(decoding: secretBytes, as: UTF8.self),
                                           principal: user.principal)
         cache.withLock { $0[accessKeyID] = resolved }
-        return .found(resolved)
+        return resolved
+    }
+
+    static let sessionKeyPrefix = "ASIA"
+
+    /// New session credentials for `roleARN`, bound to `trainingJob`, valid for `lifetime` seconds:
+    /// stored (secret sealed, token as its hash) before they are handed out.
+    public func issueSession(accountID: String, roleARN: String, sessionName: String, trainingJob: String?, lifetime: Int64,
+                             now: Int64 = Int64(time(nil))) throws(ServiceError) -> SessionCredentials {
+        let keyID = IdentifierFormat.accessKeyID(prefix: Self.sessionKeyPrefix, random: SecureRandom.bytes(16))
+        let secret = IdentifierFormat.secretAccessKey(random: SecureRandom.bytes(40))
+        let token = Base64.encode(SecureRandom.bytes(96))
+        do {
+            try identity.insertSession(SessionCredentialRecord(
+                accessKeyID: keyID, accountID: accountID, sealedSecret: try box.seal(Array(secret.utf8)),
+                tokenSHA256: SHA256.hex(Array(token.utf8)), roleARN: roleARN, sessionName: sessionName, trainingJob: trainingJob,
+                expiresAt: now + lifetime, createdAt: now))
+        } catch {
+            throw ServiceError("cannot store session credentials: \(error)")
+        }
+        return SessionCredentials(accessKeyID: keyID, secret: secret, sessionToken: token, expiration: now + lifetime)
     }
 
     /// The SigV4 signing key for `credential`'s secret and a request's scope, derived once a day.

@@ -67,8 +67,9 @@ enum ServeCommand {
         let workerEndpoint = WorkerEndpoint(metrics: metricStore, metricsPeriodSeconds: config.workerMetricsPeriod)
         let services = ServiceDirectory(json: [sagemaker, logs, cloudwatch, workerEndpoint], query: [STSService(), cloudwatch],
                                         s3: S3Service(storage: objects, region: config.region))
-        let gateway = Gateway(services: services, credentials: CredentialResolver(identity: identity, box: box),
-                              policy: AdministratorOnlyPolicy(), metrics: metrics, logger: logger) {
+        let credentials = CredentialResolver(identity: identity, box: box)
+        try? identity.deleteSessions(expiredBefore: Int64(Date().timeIntervalSince1970) - 86_400)
+        let gateway = Gateway(services: services, credentials: credentials, policy: PlatformPolicy(), metrics: metrics, logger: logger) {
             [(name: "anneal_database_bytes", help: "Size of the SQLite database and its WAL.", value: Double(database.sizeOnDisk))]
                 + PlatformGauges.read(jobs: jobs, logs: logStore, metrics: metricStore)
         }
@@ -97,7 +98,13 @@ enum ServeCommand {
             config: Supervisor.Config(workerExecutable: ServeCommand.executablePath(), controlPlane: URL(string: endpoint)!,
                                       region: config.region, jobsDirectory: config.home + "/jobs",
                                       runtimesDirectory: config.home + "/runtimes", stopGraceSeconds: config.stopGraceSeconds,
-                                      accessKeyID: admin.accessKeyID, secret: admin.secret, capacity: config.maxInstances),
+                                      capacity: config.maxInstances) { [stopGrace = config.stopGraceSeconds] job in
+                // As SageMaker's instances: the execution role's session "SageMaker", for as long as the job may run.
+                let lifetime = Int64(max(job.spec.maxRuntimeSeconds, job.spec.maxWaitSeconds ?? 0) + stopGrace + 3600)
+                let session = try credentials.issueSession(accountID: admin.accountID, roleARN: job.spec.roleARN, sessionName: "SageMaker",
+                                                           trainingJob: job.spec.name, lifetime: lifetime)
+                return .init(accessKeyID: session.accessKeyID, secret: session.secret, sessionToken: session.sessionToken)
+            },
             jobs: jobs, note: { event, fields in logger.info(event, fields) })
         scheduler.attach(supervisor)
         workerEndpoint.attach(supervisor)

@@ -15,8 +15,8 @@ enum WorkerCommand {
         }
         if parsed.flags.contains("help") {
             print("usage: anneal worker --job NAME --host N --control-plane URL --region R --job-dir DIR --runtimes DIR "
-                + "[--stop-grace S]\n(started by anneal serve; credentials come in ANNEAL_WORKER_ACCESS_KEY_ID and "
-                + "ANNEAL_WORKER_SECRET_ACCESS_KEY)")
+                + "[--stop-grace S]\n(started by anneal serve; credentials come in ANNEAL_WORKER_ACCESS_KEY_ID, "
+                + "ANNEAL_WORKER_SECRET_ACCESS_KEY and ANNEAL_WORKER_SESSION_TOKEN)")
             return ExitCode.success
         }
         let environment = ProcessInfo.processInfo.environment
@@ -30,7 +30,8 @@ enum WorkerCommand {
         let worker = TrainingWorker(options: WorkerOptions(
             jobName: job, hostIndex: host, controlPlane: endpoint, region: parsed.options["region"] ?? "us-east-1",
             jobDirectory: directory, runtimesDirectory: runtimes,
-            stopGraceSeconds: parsed.options["stop-grace"].flatMap(Int.init) ?? 120, accessKeyID: key, secret: secret))
+            stopGraceSeconds: parsed.options["stop-grace"].flatMap(Int.init) ?? 120, accessKeyID: key, secret: secret,
+            sessionToken: environment["ANNEAL_WORKER_SESSION_TOKEN"]))
         signal(SIGTERM, SIG_IGN)
         let stop = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
         stop.setEventHandler { worker.requestStop() }

@@ -32,18 +32,23 @@ final class WorkerEndpoint: JSONService, @unchecked Sendable {
         }
     }
 
+    /// Workers act on one job: their session may name no other.
+    private func jobARN(_ name: String, _ context: CallContext) -> String {
+        "arn:aws:sagemaker:\(context.region):\(context.principal.accountID):training-job/\(name.lowercased())"
+    }
+
     func handle(operation: String, body: [UInt8], context: CallContext) throws(AWSError) -> [UInt8] {
         switch operation {
         case "GetAssignment":
-            try context.authorize("anneal:GetWorkerAssignment")
             let request = try decode(WorkerProtocol.AssignmentRequest.self, body)
+            try context.authorize("anneal:GetWorkerAssignment", resource: jobARN(request.TrainingJobName, context))
             guard let job = try supervisor.assignment(request.TrainingJobName) else {
                 throw AWSError.validation("Requested resource not found.")
             }
             return try encode(AssignmentReply(Spec: job.spec, TrainingJobArn: job.arn, MetricsPeriodSeconds: metricsPeriodSeconds))
         case "ReportProgress":
-            try context.authorize("anneal:ReportWorkerProgress")
             let progress = try decode(WorkerProtocol.Progress.self, body)
+            try context.authorize("anneal:ReportWorkerProgress", resource: jobARN(progress.TrainingJobName, context))
             // Datapoints first: FinalMetricDataList (the supervisor's part) must never show a value
             // that GetMetricStatistics cannot.
             if progress.Event == "metrics", let points = progress.Metrics, !points.isEmpty, let metrics {
