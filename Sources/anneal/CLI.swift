@@ -17,6 +17,8 @@ struct Arguments {
     private(set) var options: [String: String] = [:]
     private(set) var flags: Set<String> = []
     private(set) var positional: [String] = []
+    /// Every value of each option, in order (for repeatable options; `options` keeps the last).
+    private(set) var lists: [String: [String]] = [:]
 
     init(_ arguments: [String], flags known: Set<String>, options allowed: Set<String>) throws(UsageError) {
         var index = 0
@@ -43,6 +45,7 @@ struct Arguments {
                     index += 1
                 }
                 options[name] = value
+                lists[name, default: []].append(value ?? "")
             } else {
                 throw UsageError("unknown option --\(name)")
             }
@@ -57,6 +60,7 @@ enum CLI {
         commands:
           serve      run the platform (SageMaker, S3, Logs, CloudWatch, STS, IAM on one port)
           jobs       list, describe, stop training jobs and read their logs
+          train      run a training job from local code and data (uploads, creates, --wait follows it)
           worker     run one instance of a training job (started by serve)
           version    print the version
 
@@ -73,6 +77,7 @@ enum CLI {
         case "serve": return ServeCommand.main(rest)
         case "worker": return WorkerCommand.main(rest)
         case "jobs": return JobsCommand.main(rest)
+        case "train": return TrainCommand.main(rest)
         case "version", "--version": print("anneal \(version)"); return ExitCode.success
         case "help", "--help", "-h": print(usage); return ExitCode.success
         default:

@@ -106,22 +106,9 @@ enum JobsCommand {
     /// Every stream of the job, oldest line first; with --follow, new lines as they come until the job ends.
     static func logs(_ client: AWSClient, _ name: String, follow following: Bool) async throws -> Int32 {
         var follow = following
-        let group = "/aws/sagemaker/TrainingJobs"
-        var tokens: [String: String] = [:]
+        var reader = JobLogReader(job: name)
         while true {
-            let streams = object(try await client.json(signingName: "logs", target: "Logs_20140328.DescribeLogStreams",
-                                                       body: try body(["logGroupName": group, "logStreamNamePrefix": "\(name)/"])))
-            for stream in (streams["logStreams"] as? [[String: Any]] ?? []).compactMap({ $0["logStreamName"] as? String }) {
-                while true {
-                    var request: [String: Any] = ["logGroupName": group, "logStreamName": stream, "startFromHead": true]
-                    if let token = tokens[stream] { request["nextToken"] = token }
-                    let page = object(try await client.json(signingName: "logs", target: "Logs_20140328.GetLogEvents", body: try body(request)))
-                    let events = page["events"] as? [[String: Any]] ?? []
-                    for event in events { print(event["message"] as? String ?? "") }
-                    tokens[stream] = page["nextForwardToken"] as? String
-                    if events.isEmpty { break }
-                }
-            }
+            for line in try await reader.next(client) { print(line.message) }
             fflush(nil)
             guard follow else { return ExitCode.success }
             let job = object(try await client.json(signingName: "sagemaker", target: "SageMaker.DescribeTrainingJob",

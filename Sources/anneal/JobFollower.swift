@@ -1,0 +1,130 @@
+import AnnealClient
+import Foundation
+
+/// New lines of a training job's log streams (`/aws/sagemaker/TrainingJobs`, one stream per host,
+/// `<job>/algo-<n>-<epoch>`), each stream read forward from where the previous call stopped.
+struct JobLogReader {
+    static let group = "/aws/sagemaker/TrainingJobs"
+    let job: String
+    private var tokens: [String: String] = [:]
+
+    init(job: String) { self.job = job }
+
+    struct Line {
+        var stream: String
+        var message: String
+        /// `algo-2` from `job/algo-2-1733338800`.
+        var host: String {
+            let last = stream.split(separator: "/").last.map(String.init) ?? stream
+            guard let dash = last.lastIndex(of: "-"), last[last.index(after: dash)...].allSatisfy(\.isNumber) else { return last }
+            return String(last[..<dash])
+        }
+    }
+
+    mutating func next(_ client: AWSClient) async throws -> [Line] {
+        let streams: [String]
+        do {
+            let reply = JobsCommand.object(try await client.json(signingName: "logs", target: "Logs_20140328.DescribeLogStreams",
+                                                                 body: try JobsCommand.body(["logGroupName": Self.group, "logStreamNamePrefix": "\(job)/"])))
+            streams = (reply["logStreams"] as? [[String: Any]] ?? []).compactMap { $0["logStreamName"] as? String }
+        } catch let error as ClientError where error.code == "ResourceNotFoundException" {
+            return []  // no job has logged anything yet
+        }
+        var lines: [Line] = []
+        for stream in streams {
+            while true {
+                var request: [String: Any] = ["logGroupName": Self.group, "logStreamName": stream, "startFromHead": true]
+                if let token = tokens[stream] { request["nextToken"] = token }
+                let page = JobsCommand.object(try await client.json(signingName: "logs", target: "Logs_20140328.GetLogEvents",
+                                                                    body: try JobsCommand.body(request)))
+                let events = page["events"] as? [[String: Any]] ?? []
+                lines += events.map { Line(stream: stream, message: $0["message"] as? String ?? "") }
+                tokens[stream] = page["nextForwardToken"] as? String ?? tokens[stream]
+                if events.isEmpty { break }
+            }
+        }
+        return lines
+    }
+}
+
+/// `anneal train --wait`: the job's secondary-status transitions and log lines as they come, until
+/// it ends; the exit code is the outcome (0 Completed, 1 Failed, 2 Stopped).
+struct JobFollower {
+    let client: AWSClient
+    let name: String
+    let instanceCount: Int
+    let json: Bool
+    var interval: Duration = .milliseconds(500)
+
+    struct Description: Decodable {
+        struct Transition: Decodable {
+            var Status: String
+            var StatusMessage: String?
+            var StartTime: Double?
+        }
+        var TrainingJobStatus: String
+        var SecondaryStatus: String?
+        var SecondaryStatusTransitions: [Transition]?
+        var FailureReason: String?
+        var ModelArtifacts: [String: String]?
+        var TrainingTimeInSeconds: Int?
+        var BillableTimeInSeconds: Int?
+    }
+
+    func say(_ line: String) {
+        if json { printError(line) } else { print(line) }
+    }
+
+    func follow() async throws -> Int32 {
+        var logs = JobLogReader(job: name)
+        var shown: [String] = []
+        while true {
+            let job = try await client.call(signingName: "sagemaker", target: "SageMaker.DescribeTrainingJob",
+                                            ["TrainingJobName": name], as: Description.self)
+            for (index, transition) in (job.SecondaryStatusTransitions ?? []).enumerated() {
+                let line = Self.format(transition)
+                if index < shown.count, shown[index] == line { continue }
+                if index < shown.count { shown[index] = line } else { shown.append(line) }
+                say(line)
+            }
+            let ended = ["Completed", "Failed", "Stopped"].contains(job.TrainingJobStatus)
+            // After the job ended, one more read collects the last lines it shipped.
+            for line in try await logs.next(client) {
+                say(instanceCount > 1 ? "[\(line.host)] \(line.message)" : line.message)
+            }
+            fflush(nil)
+            if ended { return try await finish(job) }
+            try await Task.sleep(for: interval)
+        }
+    }
+
+    func finish(_ job: Description) async throws -> Int32 {
+        let seconds = job.TrainingTimeInSeconds.map { " Training seconds: \($0). Billable seconds: \(job.BillableTimeInSeconds ?? $0)." } ?? ""
+        switch job.TrainingJobStatus {
+        case "Completed":
+            say("Training job \(name) Completed.\(seconds)")
+            if let model = job.ModelArtifacts?["S3ModelArtifacts"] { say("Model: \(model)") }
+        case "Stopped":
+            say("Training job \(name) Stopped (\(job.SecondaryStatus ?? "Stopped")).\(seconds)")
+        default:
+            say("Training job \(name) Failed.")
+            printError("FailureReason: \(job.FailureReason ?? "(none given)")")
+        }
+        if json { _ = try await JobsCommand.describe(client, name, json: true) }
+        fflush(nil)
+        switch job.TrainingJobStatus {
+        case "Completed": return ExitCode.success
+        case "Stopped": return 2
+        default: return ExitCode.failure
+        }
+    }
+
+    static func format(_ transition: Description.Transition) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        let time = transition.StartTime.map { formatter.string(from: Date(timeIntervalSince1970: $0)) } ?? ""
+        return "\(time) \(transition.Status) - \(transition.StatusMessage ?? "")"
+    }
+}
