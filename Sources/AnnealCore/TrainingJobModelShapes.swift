@@ -25,7 +25,26 @@ public enum SageMakerModel {
         pattern: ModelPattern(#"(arn:aws[a-z\-]*:sagemaker:[a-z0-9\-]*:[0-9]{12}:[a-z\-]*\/)?([a-zA-Z0-9]([a-zA-Z0-9-]){0,62})(?<!-)"#))
     public static let attributeName: ModelShape = .string(length: ModelRange(min: 1, max: 256), pattern: nil)
     public static let attributeNames: ModelShape = .list(attributeName, length: ModelRange(min: 0, max: 16))
+    public static let autoParameter: ModelShape = .structure([
+        ModelMember("Name", parameterKey),
+        ModelMember("ValueHint", parameterValue),
+    ], required: ["Name", "ValueHint"])
+    public static let autoParameters: ModelShape = .list(autoParameter, length: ModelRange(min: 0, max: 100))
+    public static let autotune: ModelShape = .structure([
+        ModelMember("Mode", autotuneMode),
+    ], required: ["Mode"])
+    public static let autotuneMode: ModelShape = .enumeration(["Enabled"])
+    public static let bestObjectiveNotImproving: ModelShape = .structure([
+        ModelMember("MaxNumberOfTrainingJobsNotImproving", maxNumberOfTrainingJobsNotImproving),
+    ], required: [])
     public static let boolean: ModelShape = .boolean
+    public static let categoricalParameterRange: ModelShape = .structure([
+        ModelMember("Name", parameterKey),
+        ModelMember("Values", parameterValues),
+    ], required: ["Name", "Values"])
+    public static let categoricalParameterRanges: ModelShape = .list(
+        categoricalParameterRange,
+        length: ModelRange(min: 0, max: 30))
     public static let channel: ModelShape = .structure([
         ModelMember("ChannelName", channelName),
         ModelMember("DataSource", dataSource),
@@ -54,10 +73,32 @@ public enum SageMakerModel {
         key: configKey,
         value: configValue,
         length: ModelRange(min: 0, max: 20))
+    public static let completeOnConvergence: ModelShape = .enumeration(["Disabled", "Enabled"])
     public static let compressionType: ModelShape = .enumeration(["None", "Gzip"])
     public static let configKey: ModelShape = .string(length: ModelRange(min: 1, max: 256), pattern: nil)
     public static let configValue: ModelShape = .string(length: ModelRange(min: 0, max: 256), pattern: nil)
     public static let contentType: ModelShape = .string(length: ModelRange(min: 0, max: 256), pattern: nil)
+    public static let continuousParameterRange: ModelShape = .structure([
+        ModelMember("Name", parameterKey),
+        ModelMember("MinValue", parameterValue),
+        ModelMember("MaxValue", parameterValue),
+        ModelMember("ScalingType", hyperParameterScalingType),
+    ], required: ["Name", "MinValue", "MaxValue"])
+    public static let continuousParameterRanges: ModelShape = .list(
+        continuousParameterRange,
+        length: ModelRange(min: 0, max: 30))
+    public static let convergenceDetected: ModelShape = .structure([
+        ModelMember("CompleteOnConvergence", completeOnConvergence),
+    ], required: [])
+    public static let createHyperParameterTuningJobRequest: ModelShape = .structure([
+        ModelMember("HyperParameterTuningJobName", hyperParameterTuningJobName),
+        ModelMember("HyperParameterTuningJobConfig", hyperParameterTuningJobConfig),
+        ModelMember("TrainingJobDefinition", hyperParameterTrainingJobDefinition),
+        ModelMember("TrainingJobDefinitions", hyperParameterTrainingJobDefinitions),
+        ModelMember("WarmStartConfig", hyperParameterTuningJobWarmStartConfig),
+        ModelMember("Tags", tagList),
+        ModelMember("Autotune", autotune),
+    ], required: ["HyperParameterTuningJobName", "HyperParameterTuningJobConfig"])
     public static let createTrainingJobRequest: ModelShape = .structure([
         ModelMember("TrainingJobName", trainingJobName),
         ModelMember("HyperParameters", hyperParameters),
@@ -115,6 +156,9 @@ public enum SageMakerModel {
     public static let debugRuleConfigurations: ModelShape = .list(
         debugRuleConfiguration,
         length: ModelRange(min: 0, max: 20))
+    public static let deleteHyperParameterTuningJobRequest: ModelShape = .structure([
+        ModelMember("HyperParameterTuningJobName", hyperParameterTuningJobName),
+    ], required: ["HyperParameterTuningJobName"])
     public static let deleteTagsInput: ModelShape = .structure([
         ModelMember("ResourceArn", resourceArn),
         ModelMember("TagKeys", tagKeyList),
@@ -122,6 +166,9 @@ public enum SageMakerModel {
     public static let deleteTrainingJobRequest: ModelShape = .structure([
         ModelMember("TrainingJobName", trainingJobName),
     ], required: ["TrainingJobName"])
+    public static let describeHyperParameterTuningJobRequest: ModelShape = .structure([
+        ModelMember("HyperParameterTuningJobName", hyperParameterTuningJobName),
+    ], required: ["HyperParameterTuningJobName"])
     public static let describeTrainingJobRequest: ModelShape = .structure([
         ModelMember("TrainingJobName", trainingJobName),
     ], required: ["TrainingJobName"])
@@ -163,12 +210,110 @@ public enum SageMakerModel {
     public static let hubDataSetArn: ModelShape = .string(
         length: ModelRange(min: 0, max: 2048),
         pattern: ModelPattern(#"(arn:[a-z0-9-\.]{1,63}:sagemaker:\w+(?:-\w+)+:(\d{12}|aws):hub-content\/)[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}\/DataSet\/[a-zA-Z0-9](-*[a-zA-Z0-9]){0,63}(\/\d{1,4}.\d{1,4}.\d{1,4})?"#))
+    public static let hyperParameterAlgorithmSpecification: ModelShape = .structure([
+        ModelMember("TrainingImage", algorithmImage),
+        ModelMember("TrainingInputMode", trainingInputMode),
+        ModelMember("AlgorithmName", arnOrName),
+        ModelMember("MetricDefinitions", metricDefinitionList),
+    ], required: ["TrainingInputMode"])
     public static let hyperParameterKey: ModelShape = .string(length: ModelRange(min: 0, max: 256), pattern: nil)
+    public static let hyperParameterScalingType: ModelShape = .enumeration(["Auto", "Linear", "Logarithmic", "ReverseLogarithmic"])
+    public static let hyperParameterTrainingJobDefinition: ModelShape = .structure([
+        ModelMember("DefinitionName", hyperParameterTrainingJobDefinitionName),
+        ModelMember("TuningObjective", hyperParameterTuningJobObjective),
+        ModelMember("HyperParameterRanges", parameterRanges),
+        ModelMember("StaticHyperParameters", hyperParameters),
+        ModelMember("AlgorithmSpecification", hyperParameterAlgorithmSpecification),
+        ModelMember("RoleArn", roleArn),
+        ModelMember("InputDataConfig", inputDataConfig),
+        ModelMember("VpcConfig", vpcConfig),
+        ModelMember("OutputDataConfig", outputDataConfig),
+        ModelMember("ResourceConfig", resourceConfig),
+        ModelMember("HyperParameterTuningResourceConfig", hyperParameterTuningResourceConfig),
+        ModelMember("StoppingCondition", stoppingCondition),
+        ModelMember("EnableNetworkIsolation", boolean),
+        ModelMember("EnableInterContainerTrafficEncryption", boolean),
+        ModelMember("EnableManagedSpotTraining", boolean),
+        ModelMember("CheckpointConfig", checkpointConfig),
+        ModelMember("RetryStrategy", retryStrategy),
+        ModelMember("Environment", hyperParameterTrainingJobEnvironmentMap),
+    ], required: ["AlgorithmSpecification", "RoleArn", "OutputDataConfig", "StoppingCondition"])
+    public static let hyperParameterTrainingJobDefinitionName: ModelShape = .string(
+        length: ModelRange(min: 1, max: 64),
+        pattern: ModelPattern(#"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,63}"#))
+    public static let hyperParameterTrainingJobDefinitions: ModelShape = .list(
+        hyperParameterTrainingJobDefinition,
+        length: ModelRange(min: 1, max: 10))
+    public static let hyperParameterTrainingJobEnvironmentKey: ModelShape = .string(
+        length: ModelRange(min: 0, max: 512),
+        pattern: ModelPattern(#"[a-zA-Z_][a-zA-Z0-9_]*"#))
+    public static let hyperParameterTrainingJobEnvironmentMap: ModelShape = .map(
+        key: hyperParameterTrainingJobEnvironmentKey,
+        value: hyperParameterTrainingJobEnvironmentValue,
+        length: ModelRange(min: 0, max: 48))
+    public static let hyperParameterTrainingJobEnvironmentValue: ModelShape = .string(
+        length: ModelRange(min: 0, max: 512),
+        pattern: nil)
+    public static let hyperParameterTuningAllocationStrategy: ModelShape = .enumeration(["Prioritized"])
+    public static let hyperParameterTuningInstanceConfig: ModelShape = .structure([
+        ModelMember("InstanceType", trainingInstanceType),
+        ModelMember("InstanceCount", trainingInstanceCount),
+        ModelMember("VolumeSizeInGB", volumeSizeInGB),
+    ], required: ["InstanceType", "InstanceCount", "VolumeSizeInGB"])
+    public static let hyperParameterTuningInstanceConfigs: ModelShape = .list(
+        hyperParameterTuningInstanceConfig,
+        length: ModelRange(min: 1, max: 6))
+    public static let hyperParameterTuningJobConfig: ModelShape = .structure([
+        ModelMember("Strategy", hyperParameterTuningJobStrategyType),
+        ModelMember("StrategyConfig", hyperParameterTuningJobStrategyConfig),
+        ModelMember("HyperParameterTuningJobObjective", hyperParameterTuningJobObjective),
+        ModelMember("ResourceLimits", resourceLimits),
+        ModelMember("ParameterRanges", parameterRanges),
+        ModelMember("TrainingJobEarlyStoppingType", trainingJobEarlyStoppingType),
+        ModelMember("TuningJobCompletionCriteria", tuningJobCompletionCriteria),
+        ModelMember("RandomSeed", randomSeed),
+    ], required: ["Strategy", "ResourceLimits"])
+    public static let hyperParameterTuningJobName: ModelShape = .string(
+        length: ModelRange(min: 1, max: 32),
+        pattern: ModelPattern(#"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}"#))
+    public static let hyperParameterTuningJobObjective: ModelShape = .structure([
+        ModelMember("Type", hyperParameterTuningJobObjectiveType),
+        ModelMember("MetricName", metricName),
+    ], required: ["Type", "MetricName"])
+    public static let hyperParameterTuningJobObjectiveType: ModelShape = .enumeration(["Maximize", "Minimize"])
+    public static let hyperParameterTuningJobSortByOptions: ModelShape = .enumeration(["Name", "Status", "CreationTime"])
+    public static let hyperParameterTuningJobStatus: ModelShape = .enumeration([
+        "Completed", "InProgress", "Failed", "Stopped", "Stopping", "Deleting", "DeleteFailed",
+    ])
+    public static let hyperParameterTuningJobStrategyConfig: ModelShape = .structure([
+        ModelMember("HyperbandStrategyConfig", hyperbandStrategyConfig),
+    ], required: [])
+    public static let hyperParameterTuningJobStrategyType: ModelShape = .enumeration(["Bayesian", "Random", "Hyperband", "Grid"])
+    public static let hyperParameterTuningJobWarmStartConfig: ModelShape = .structure([
+        ModelMember("ParentHyperParameterTuningJobs", parentHyperParameterTuningJobs),
+        ModelMember("WarmStartType", hyperParameterTuningJobWarmStartType),
+    ], required: ["ParentHyperParameterTuningJobs", "WarmStartType"])
+    public static let hyperParameterTuningJobWarmStartType: ModelShape = .enumeration(["IdenticalDataAndAlgorithm", "TransferLearning"])
+    public static let hyperParameterTuningMaxRuntimeInSeconds: ModelShape = .integer(ModelRange(min: 120, max: 15768000))
+    public static let hyperParameterTuningResourceConfig: ModelShape = .structure([
+        ModelMember("InstanceType", trainingInstanceType),
+        ModelMember("InstanceCount", trainingInstanceCount),
+        ModelMember("VolumeSizeInGB", optionalVolumeSizeInGB),
+        ModelMember("VolumeKmsKeyId", kmsKeyId),
+        ModelMember("AllocationStrategy", hyperParameterTuningAllocationStrategy),
+        ModelMember("InstanceConfigs", hyperParameterTuningInstanceConfigs),
+    ], required: [])
     public static let hyperParameterValue: ModelShape = .string(length: ModelRange(min: 0, max: 2500), pattern: nil)
     public static let hyperParameters: ModelShape = .map(
         key: hyperParameterKey,
         value: hyperParameterValue,
         length: ModelRange(min: 0, max: 100))
+    public static let hyperbandStrategyConfig: ModelShape = .structure([
+        ModelMember("MinResource", hyperbandStrategyMinResource),
+        ModelMember("MaxResource", hyperbandStrategyMaxResource),
+    ], required: [])
+    public static let hyperbandStrategyMaxResource: ModelShape = .integer(ModelRange(min: 1))
+    public static let hyperbandStrategyMinResource: ModelShape = .integer(ModelRange(min: 1))
     public static let infraCheckConfig: ModelShape = .structure([
         ModelMember("EnableInfraCheck", enableInfraCheck),
     ], required: [])
@@ -185,16 +330,45 @@ public enum SageMakerModel {
         ModelMember("EnableMultipleJobs", boolean),
         ModelMember("PlacementSpecifications", placementSpecifications),
     ], required: [])
+    public static let integerParameterRange: ModelShape = .structure([
+        ModelMember("Name", parameterKey),
+        ModelMember("MinValue", parameterValue),
+        ModelMember("MaxValue", parameterValue),
+        ModelMember("ScalingType", hyperParameterScalingType),
+    ], required: ["Name", "MinValue", "MaxValue"])
+    public static let integerParameterRanges: ModelShape = .list(
+        integerParameterRange,
+        length: ModelRange(min: 0, max: 30))
     public static let keepAlivePeriodInSeconds: ModelShape = .integer(ModelRange(min: 0, max: 21600))
     public static let kmsKeyId: ModelShape = .string(
         length: ModelRange(min: 0, max: 2048),
         pattern: ModelPattern(#"[a-zA-Z0-9:/_-]*"#))
+    public static let listHyperParameterTuningJobsRequest: ModelShape = .structure([
+        ModelMember("NextToken", nextToken),
+        ModelMember("MaxResults", maxResults),
+        ModelMember("SortBy", hyperParameterTuningJobSortByOptions),
+        ModelMember("SortOrder", sortOrder),
+        ModelMember("NameContains", nameContains),
+        ModelMember("CreationTimeAfter", timestamp),
+        ModelMember("CreationTimeBefore", timestamp),
+        ModelMember("LastModifiedTimeAfter", timestamp),
+        ModelMember("LastModifiedTimeBefore", timestamp),
+        ModelMember("StatusEquals", hyperParameterTuningJobStatus),
+    ], required: [])
     public static let listTagsInput: ModelShape = .structure([
         ModelMember("ResourceArn", resourceArn),
         ModelMember("NextToken", nextToken),
         ModelMember("MaxResults", listTagsMaxResults),
     ], required: ["ResourceArn"])
     public static let listTagsMaxResults: ModelShape = .integer(ModelRange(min: 50))
+    public static let listTrainingJobsForHyperParameterTuningJobRequest: ModelShape = .structure([
+        ModelMember("HyperParameterTuningJobName", hyperParameterTuningJobName),
+        ModelMember("NextToken", nextToken),
+        ModelMember("MaxResults", maxResults),
+        ModelMember("StatusEquals", trainingJobStatus),
+        ModelMember("SortBy", trainingJobSortByOptions),
+        ModelMember("SortOrder", sortOrder),
+    ], required: ["HyperParameterTuningJobName"])
     public static let listTrainingJobsRequest: ModelShape = .structure([
         ModelMember("NextToken", nextToken),
         ModelMember("MaxResults", maxResults),
@@ -209,6 +383,9 @@ public enum SageMakerModel {
         ModelMember("WarmPoolStatusEquals", warmPoolResourceStatus),
         ModelMember("TrainingPlanArnEquals", trainingPlanArn),
     ], required: [])
+    public static let maxNumberOfTrainingJobs: ModelShape = .integer(ModelRange(min: 1))
+    public static let maxNumberOfTrainingJobsNotImproving: ModelShape = .integer(ModelRange(min: 3))
+    public static let maxParallelTrainingJobs: ModelShape = .integer(ModelRange(min: 1))
     public static let maxPendingTimeInSeconds: ModelShape = .integer(ModelRange(min: 7200, max: 2419200))
     public static let maxResults: ModelShape = .integer(ModelRange(min: 1, max: 100))
     public static let maxRuntimeInSeconds: ModelShape = .integer(ModelRange(min: 1))
@@ -255,6 +432,21 @@ public enum SageMakerModel {
         ModelMember("S3OutputPath", s3Uri),
         ModelMember("CompressionType", outputCompressionType),
     ], required: ["S3OutputPath"])
+    public static let parameterKey: ModelShape = .string(length: ModelRange(min: 0, max: 256), pattern: nil)
+    public static let parameterRanges: ModelShape = .structure([
+        ModelMember("IntegerParameterRanges", integerParameterRanges),
+        ModelMember("ContinuousParameterRanges", continuousParameterRanges),
+        ModelMember("CategoricalParameterRanges", categoricalParameterRanges),
+        ModelMember("AutoParameters", autoParameters),
+    ], required: [])
+    public static let parameterValue: ModelShape = .string(length: ModelRange(min: 0, max: 256), pattern: nil)
+    public static let parameterValues: ModelShape = .list(parameterValue, length: ModelRange(min: 1, max: 30))
+    public static let parentHyperParameterTuningJob: ModelShape = .structure([
+        ModelMember("HyperParameterTuningJobName", hyperParameterTuningJobName),
+    ], required: [])
+    public static let parentHyperParameterTuningJobs: ModelShape = .list(
+        parentHyperParameterTuningJob,
+        length: ModelRange(min: 1, max: 5))
     public static let peft: ModelShape = .enumeration(["LORA"])
     public static let placementSpecification: ModelShape = .structure([
         ModelMember("UltraServerId", string256),
@@ -310,6 +502,7 @@ public enum SageMakerModel {
         key: configKey,
         value: configValue,
         length: ModelRange(min: 0, max: 20))
+    public static let randomSeed: ModelShape = .integer(ModelRange(min: 0))
     public static let recordWrapper: ModelShape = .enumeration(["None", "RecordIO"])
     public static let remoteDebugConfig: ModelShape = .structure([
         ModelMember("EnableRemoteDebug", enableRemoteDebug),
@@ -327,6 +520,11 @@ public enum SageMakerModel {
         ModelMember("TrainingPlanArn", trainingPlanArn),
         ModelMember("InstancePlacementConfig", instancePlacementConfig),
     ], required: [])
+    public static let resourceLimits: ModelShape = .structure([
+        ModelMember("MaxNumberOfTrainingJobs", maxNumberOfTrainingJobs),
+        ModelMember("MaxParallelTrainingJobs", maxParallelTrainingJobs),
+        ModelMember("MaxRuntimeInSeconds", hyperParameterTuningMaxRuntimeInSeconds),
+    ], required: ["MaxParallelTrainingJobs"])
     public static let retryStrategy: ModelShape = .structure([
         ModelMember("MaximumRetryAttempts", maximumRetryAttempts),
     ], required: ["MaximumRetryAttempts"])
@@ -377,6 +575,9 @@ public enum SageMakerModel {
     ], required: ["Seed"])
     public static let sortBy: ModelShape = .enumeration(["Name", "CreationTime", "Status"])
     public static let sortOrder: ModelShape = .enumeration(["Ascending", "Descending"])
+    public static let stopHyperParameterTuningJobRequest: ModelShape = .structure([
+        ModelMember("HyperParameterTuningJobName", hyperParameterTuningJobName),
+    ], required: ["HyperParameterTuningJobName"])
     public static let stopTrainingJobRequest: ModelShape = .structure([
         ModelMember("TrainingJobName", trainingJobName),
     ], required: ["TrainingJobName"])
@@ -402,6 +603,7 @@ public enum SageMakerModel {
     public static let tagValue: ModelShape = .string(
         length: ModelRange(min: 0, max: 256),
         pattern: ModelPattern(#"([\p{L}\p{Z}\p{N}_.:/=+\-@]*)"#, display: #"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#))
+    public static let targetObjectiveMetricValue: ModelShape = .float
     public static let tensorBoardOutputConfig: ModelShape = .structure([
         ModelMember("LocalPath", directoryPath),
         ModelMember("S3OutputPath", s3Uri),
@@ -460,9 +662,11 @@ public enum SageMakerModel {
         "ml.p6e-gb200.36xlarge", "ml.p5.4xlarge", "ml.p6-b300.48xlarge", "ml.g7e.2xlarge", "ml.g7e.4xlarge",
         "ml.g7e.8xlarge", "ml.g7e.12xlarge", "ml.g7e.24xlarge", "ml.g7e.48xlarge",
     ])
+    public static let trainingJobEarlyStoppingType: ModelShape = .enumeration(["Off", "Auto"])
     public static let trainingJobName: ModelShape = .string(
         length: ModelRange(min: 1, max: 63),
         pattern: ModelPattern(#"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}"#, display: #"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}"#))
+    public static let trainingJobSortByOptions: ModelShape = .enumeration(["Name", "CreationTime", "Status", "FinalObjectiveMetricValue"])
     public static let trainingJobStatus: ModelShape = .enumeration(["InProgress", "Completed", "Failed", "Stopping", "Stopped", "Deleting"])
     public static let trainingPlanArn: ModelShape = .string(
         length: ModelRange(min: 50, max: 2048),
@@ -474,6 +678,12 @@ public enum SageMakerModel {
     public static let trainingRepositoryCredentialsProviderArn: ModelShape = .string(
         length: ModelRange(min: 1, max: 2048),
         pattern: ModelPattern(#"arn:[\p{Alnum}\-]+:lambda:[\p{Alnum}\-]+:[0-9]{12}:function:.*"#))
+    public static let tuningJobCompletionCriteria: ModelShape = .structure([
+        ModelMember("TargetObjectiveMetricValue", targetObjectiveMetricValue),
+        ModelMember("BestObjectiveNotImproving", bestObjectiveNotImproving),
+        ModelMember("ConvergenceDetected", convergenceDetected),
+    ], required: [])
+    public static let volumeSizeInGB: ModelShape = .integer(ModelRange(min: 1))
     public static let vpcConfig: ModelShape = .structure([
         ModelMember("SecurityGroupIds", vpcSecurityGroupIds),
         ModelMember("Subnets", subnets),

@@ -338,7 +338,10 @@ def test_timestamps_are_epoch_seconds_on_the_wire(server, sm):
 
 SHAPES_FILE = ROOT / "Sources" / "AnnealCore" / "TrainingJobModelShapes.swift"
 ROOT_SHAPES = ["CreateTrainingJobRequest", "DescribeTrainingJobRequest", "ListTrainingJobsRequest",
-               "StopTrainingJobRequest", "DeleteTrainingJobRequest", "AddTagsInput", "ListTagsInput", "DeleteTagsInput"]
+               "StopTrainingJobRequest", "DeleteTrainingJobRequest", "AddTagsInput", "ListTagsInput", "DeleteTagsInput",
+               "CreateHyperParameterTuningJobRequest", "DescribeHyperParameterTuningJobRequest",
+               "ListHyperParameterTuningJobsRequest", "ListTrainingJobsForHyperParameterTuningJobRequest",
+               "StopHyperParameterTuningJobRequest", "DeleteHyperParameterTuningJobRequest"]
 # Patterns any single-line string satisfies are not checked (Java's '.' refuses line terminators,
 # but values with newlines are legitimate here).
 TRIVIAL_PATTERNS = {".*", ".+", "[\\S\\s]*"}
