@@ -13,6 +13,8 @@ struct JobLogReader {
     struct Line {
         var stream: String
         var message: String
+        /// When the worker saw the line, in seconds since 1970.
+        var time: Double
         /// `algo-2` from `job/algo-2-1733338800`.
         var host: String {
             let last = stream.split(separator: "/").last.map(String.init) ?? stream
@@ -38,7 +40,9 @@ struct JobLogReader {
                 let page = JobsCommand.object(try await client.json(signingName: "logs", target: "Logs_20140328.GetLogEvents",
                                                                     body: try JobsCommand.body(request)))
                 let events = page["events"] as? [[String: Any]] ?? []
-                lines += events.map { Line(stream: stream, message: $0["message"] as? String ?? "") }
+                lines += events.map {
+                    Line(stream: stream, message: $0["message"] as? String ?? "", time: ($0["timestamp"] as? Double ?? 0) / 1000)
+                }
                 tokens[stream] = page["nextForwardToken"] as? String ?? tokens[stream]
                 if events.isEmpty { break }
             }
@@ -75,28 +79,45 @@ struct JobFollower {
         if json { printError(line) } else { print(line) }
     }
 
+    /// Transitions and log lines in the order they happened. Lines reach the log store a little after
+    /// the worker printed them, so a transition waits (up to `holdSeconds`) until a later line shows
+    /// that everything before it has arrived.
     func follow() async throws -> Int32 {
         var logs = JobLogReader(job: name)
-        var shown: [String] = []
+        var queued: [String] = []  // each transition's text as last queued, by index
+        var held: [(time: Double, text: String)] = []
+        var latestLine = 0.0
         while true {
             let job = try await client.call(signingName: "sagemaker", target: "SageMaker.DescribeTrainingJob",
                                             ["TrainingJobName": name], as: Description.self)
+            let now = Date().timeIntervalSince1970
             for (index, transition) in (job.SecondaryStatusTransitions ?? []).enumerated() {
-                let line = Self.format(transition)
-                if index < shown.count, shown[index] == line { continue }
-                if index < shown.count { shown[index] = line } else { shown.append(line) }
-                say(line)
+                let text = Self.format(transition)
+                if index < queued.count {
+                    if queued[index] == text { continue }
+                    queued[index] = text
+                } else {
+                    queued.append(text)
+                }
+                held.append((transition.StartTime ?? now, text))
             }
             let ended = ["Completed", "Failed", "Stopped"].contains(job.TrainingJobStatus)
-            // After the job ended, one more read collects the last lines it shipped.
-            for line in try await logs.next(client) {
-                say(instanceCount > 1 ? "[\(line.host)] \(line.message)" : line.message)
-            }
+            // Read after the description, so an ended job's last lines are in.
+            let lines = try await logs.next(client)
+            latestLine = max(latestLine, lines.map(\.time).max() ?? 0)
+            let due = held.filter { ended || $0.time <= latestLine || now - $0.time > Self.holdSeconds }
+            held.removeAll { item in due.contains { $0 == item } }
+            var events = due.enumerated().map { (time: $0.element.time, order: $0.offset, text: $0.element.text) }
+            events += lines.enumerated().map { (time: $0.element.time, order: due.count + $0.offset,
+                                               text: instanceCount > 1 ? "[\($0.element.host)] \($0.element.message)" : $0.element.message) }
+            for event in events.sorted(by: { ($0.time, $0.order) < ($1.time, $1.order) }) { say(event.text) }
             fflush(nil)
             if ended { return try await finish(job) }
             try await Task.sleep(for: interval)
         }
     }
+
+    static let holdSeconds = 2.0
 
     func finish(_ job: Description) async throws -> Int32 {
         let seconds = job.TrainingTimeInSeconds.map { " Training seconds: \($0). Billable seconds: \(job.BillableTimeInSeconds ?? $0)." } ?? ""

@@ -61,6 +61,10 @@ def test_local_code_and_data_train_to_completion(server, project):
     assert "hello from src rows=25 epochs=2 name=abc" in lines and "epoch=1 loss=0.500" in lines, out.stdout[-3000:]
     statuses = [line.split(" ")[2] for line in lines if line[:2] == "20" and " - " in line]
     assert statuses[-4:] == ["Downloading", "Training", "Uploading", "Completed"], statuses
+    # In the order things happened: the script's lines between the Training and Uploading transitions.
+    training = next(i for i, line in enumerate(lines) if " Training - " in line)
+    uploading = next(i for i, line in enumerate(lines) if " Uploading - " in line)
+    assert training < lines.index("hello from src rows=25 epochs=2 name=abc") < lines.index("epoch=1 loss=0.500") < uploading
     assert "Training job cli-train-ok Completed." in out.stdout
     sm, s3 = server.client("sagemaker"), server.client("s3")
     job = sm.describe_training_job(TrainingJobName="cli-train-ok")
