@@ -67,6 +67,9 @@ public final class TrainingWorker: Sendable {
         let outcome = await train(spec: spec, arn: assignment.TrainingJobArn, shipper: shipper)
         utilisation.cancel()
         flusher.cancel()
+        // A flush the flusher has begun still carries lines and metrics: let it land before the last
+        // flush and the final report, or they would arrive after the job ended (or never).
+        await flusher.value
         await shipper.flush()
         await report(outcome.succeeded ? "completed" : (outcome.stopped ? "stopped" : "failed"), reason: outcome.reason)
         await shipper.flush()

@@ -27,14 +27,20 @@ public struct SageMakerService: JSONService {
     let region: String
     let scheduler: any TrainingJobScheduler
     let clock: @Sendable () -> Double
+    /// Hyperparameter tuning jobs, and what to tell the tuner when one is created or stopped.
+    let tuningJobs: TuningJobStore?
+    let tunerChanged: @Sendable () -> Void
 
     public init(jobs: TrainingJobStore, accountID: String, region: String, scheduler: any TrainingJobScheduler,
-                clock: @escaping @Sendable () -> Double) {
+                clock: @escaping @Sendable () -> Double, tuningJobs: TuningJobStore? = nil,
+                tunerChanged: @escaping @Sendable () -> Void = {}) {
         self.jobs = jobs
         self.accountID = accountID
         self.region = region
         self.scheduler = scheduler
         self.clock = clock
+        self.tuningJobs = tuningJobs
+        self.tunerChanged = tunerChanged
     }
 
     public func handle(operation: String, body: [UInt8], context: CallContext) throws(AWSError) -> [UInt8] {
@@ -54,6 +60,12 @@ public struct SageMakerService: JSONService {
         case "AddTags": try addTags(request, context)
         case "ListTags": try listTags(request, context)
         case "DeleteTags": try deleteTags(request, context)
+        case "CreateHyperParameterTuningJob": try createTuningJob(request, context)
+        case "DescribeHyperParameterTuningJob": try describeTuningJob(request, context)
+        case "ListHyperParameterTuningJobs": try listTuningJobs(request, context)
+        case "ListTrainingJobsForHyperParameterTuningJob": try listTrainingJobsForTuningJob(request, context)
+        case "StopHyperParameterTuningJob": try stopTuningJob(request, context)
+        case "DeleteHyperParameterTuningJob": try deleteTuningJob(request, context)
         default: throw AWSError.unknownOperation("\(targetPrefix).\(operation)")
         }
         return reply.bytes

@@ -58,8 +58,10 @@ enum ServeCommand {
         let metrics = PlatformMetrics()
         let scheduler = DeferredScheduler()
         let jobs = TrainingJobStore(database: database)
+        let tuningJobs = TuningJobStore(database: database)
+        let tuner = DeferredTuner()
         let sagemaker = SageMakerService(jobs: jobs, accountID: admin.accountID, region: config.region, scheduler: scheduler,
-                                         clock: { Date().timeIntervalSince1970 })
+                                         clock: { Date().timeIntervalSince1970 }, tuningJobs: tuningJobs, tunerChanged: { tuner.wake() })
         let logStore = LogStore(database: database)
         let logs = LogsService(store: logStore)
         let metricStore = MetricStore(database: database)
@@ -109,6 +111,8 @@ enum ServeCommand {
         scheduler.attach(supervisor)
         workerEndpoint.attach(supervisor)
         supervisor.start()
+        tuner.start(tuningJobs: tuningJobs, trainingJobs: jobs, metrics: metricStore, supervisor: supervisor, accountID: admin.accountID,
+                    region: config.region, note: { event, fields in logger.info(event, fields) })
         var caBundle: String?
         if config.isTLS, config.tlsCA != "none" {
             caBundle = URL(fileURLWithPath: config.tlsCA ?? config.tlsCert ?? "").path

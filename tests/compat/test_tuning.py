@@ -1,0 +1,243 @@
+"""Hyperparameter tuning jobs through the SageMaker API with the real clients: the tuner launches
+child training jobs named and configured as SageMaker's, keeps MaxParallelTrainingJobs running,
+records each objective, and reports counters and the best job; bad requests are refused naming
+the field; a stop and a server restart neither lose nor repeat a trial."""
+import io
+import json
+import re
+import tarfile
+import time
+from pathlib import Path
+
+import botocore.exceptions
+import pytest
+
+HERE = Path(__file__).resolve().parent
+ROLE = "arn:aws:iam::123456789012:role/SageMakerRole"
+
+
+def setup(server):
+    s3 = server.client("s3")
+    try:
+        s3.create_bucket(Bucket="tuning")
+    except s3.exceptions.BucketAlreadyOwnedByYou:
+        pass
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        archive.add(HERE / "jobs" / "objective.py", arcname="objective.py")
+    s3.put_object(Bucket="tuning", Key="code/objective/sourcedir.tar.gz", Body=buffer.getvalue())
+    s3.put_object(Bucket="tuning", Key="data/train/x.csv", Body=b"1\n")
+    return s3
+
+
+def definition(static=None, metric="validation:loss"):
+    hyper = {"sagemaker_program": json.dumps("objective.py"),
+             "sagemaker_submit_directory": json.dumps("s3://tuning/code/objective/sourcedir.tar.gz"), "epochs": "3"}
+    hyper.update(static or {})
+    return {
+        "StaticHyperParameters": hyper,
+        "AlgorithmSpecification": {"TrainingImage": "anneal/python:3", "TrainingInputMode": "File",
+                                   "MetricDefinitions": [{"Name": "validation:loss", "Regex": "validation-loss=([0-9.eE+-]+);"}]},
+        "RoleArn": ROLE,
+        "InputDataConfig": [{"ChannelName": "train", "DataSource": {"S3DataSource": {
+            "S3DataType": "S3Prefix", "S3Uri": "s3://tuning/data/train/", "S3DataDistributionType": "FullyReplicated"}}}],
+        "OutputDataConfig": {"S3OutputPath": "s3://tuning/output"},
+        "HyperParameterTuningResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 30},
+        "StoppingCondition": {"MaxRuntimeInSeconds": 300},
+    }
+
+
+def config(strategy="Random", jobs=6, parallel=3, ranges=None, metric="validation:loss", **extra):
+    ranges = ranges or {"ContinuousParameterRanges": [{"Name": "x", "MinValue": "-2", "MaxValue": "3", "ScalingType": "Linear"},
+                                                      {"Name": "y", "MinValue": "-2", "MaxValue": "2"}],
+                        "CategoricalParameterRanges": [{"Name": "kind", "Values": ["a", "b", "c"]}],
+                        "IntegerParameterRanges": [{"Name": "depth", "MinValue": "1", "MaxValue": "6"}]}
+    value = {"Strategy": strategy, "HyperParameterTuningJobObjective": {"Type": "Minimize", "MetricName": metric},
+             "ResourceLimits": {"MaxNumberOfTrainingJobs": jobs, "MaxParallelTrainingJobs": parallel},
+             "ParameterRanges": ranges, "RandomSeed": 7}
+    value.update(extra)
+    return value
+
+
+def wait(sm, name, timeout=300, statuses=("Completed", "Failed", "Stopped")):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        job = sm.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)
+        if job["HyperParameterTuningJobStatus"] in statuses:
+            return job
+        time.sleep(0.5)
+    raise AssertionError(f"{name}: {sm.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)}")
+
+
+def children(sm, name, **extra):
+    summaries, token = [], None
+    while True:
+        page = sm.list_training_jobs_for_hyper_parameter_tuning_job(HyperParameterTuningJobName=name, MaxResults=2,
+                                                                    **({"NextToken": token} if token else {}), **extra)
+        summaries += page["TrainingJobSummaries"]
+        token = page.get("NextToken")
+        if not token:
+            return summaries
+
+
+def test_a_random_tuning_job_runs_its_trials_and_reports_the_best(server):
+    setup(server)
+    sm = server.client("sagemaker")
+    arn = sm.create_hyper_parameter_tuning_job(
+        HyperParameterTuningJobName="tune-random", HyperParameterTuningJobConfig=config(),
+        TrainingJobDefinition=definition(), Tags=[{"Key": "team", "Value": "sorts"}])["HyperParameterTuningJobArn"]
+    assert arn.endswith(":hyper-parameter-tuning-job/tune-random")
+    seen_parallel = 0
+    deadline = time.time() + 300
+    while time.time() < deadline:
+        job = sm.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName="tune-random")
+        seen_parallel = max(seen_parallel, job["TrainingJobStatusCounters"]["InProgress"])
+        assert job["TrainingJobStatusCounters"]["InProgress"] <= 3
+        if job["HyperParameterTuningJobStatus"] != "InProgress":
+            break
+        time.sleep(0.3)
+    assert job["HyperParameterTuningJobStatus"] == "Completed", job.get("FailureReason")
+    assert seen_parallel >= 2
+    assert job["TrainingJobStatusCounters"] == {"Completed": 6, "InProgress": 0, "RetryableError": 0, "NonRetryableError": 0, "Stopped": 0}
+    assert job["ObjectiveStatusCounters"] == {"Succeeded": 6, "Pending": 0, "Failed": 0}
+    assert job["HyperParameterTuningJobConfig"]["Strategy"] == "Random"
+    assert job["TrainingJobDefinition"]["StaticHyperParameters"]["epochs"] == "3"
+    trials = children(sm, "tune-random")
+    assert len(trials) == 6 and len({t["TrainingJobName"] for t in trials}) == 6
+    for trial in trials:
+        assert re.fullmatch(r"tune-random-\d{3}-[0-9a-f]{8}", trial["TrainingJobName"]), trial["TrainingJobName"]
+        assert set(trial["TunedHyperParameters"]) == {"x", "y", "kind", "depth"}
+        tuned = trial["TunedHyperParameters"]
+        assert -2 <= float(tuned["x"]) <= 3 and tuned["kind"] in ("a", "b", "c") and 1 <= int(tuned["depth"]) <= 6
+        expected = (float(tuned["x"]) - 1) ** 2 + (float(tuned["y"]) + 0.5) ** 2 + {"a": 0, "b": 0.5, "c": 1}[tuned["kind"]] \
+            + 0.1 * abs(int(tuned["depth"]) - 3)
+        assert trial["FinalHyperParameterTuningJobObjectiveMetric"]["Value"] == pytest.approx(expected, abs=1e-5)
+        assert trial["ObjectiveStatus"] == "Succeeded" and trial["TuningJobName"] == "tune-random"
+    best = min(trials, key=lambda t: t["FinalHyperParameterTuningJobObjectiveMetric"]["Value"])
+    assert job["BestTrainingJob"]["TrainingJobName"] == best["TrainingJobName"]
+    child = sm.describe_training_job(TrainingJobName=trials[0]["TrainingJobName"])
+    assert child["TuningJobArn"] == arn
+    assert child["HyperParameters"]["_tuning_objective_metric"] == "validation:loss"
+    assert child["HyperParameters"]["epochs"] == "3"
+    assert {"Key": "team", "Value": "sorts"} in sm.list_tags(ResourceArn=child["TrainingJobArn"])["Tags"]
+    ranked = children(sm, "tune-random", SortBy="FinalObjectiveMetricValue", SortOrder="Ascending")
+    values = [t["FinalHyperParameterTuningJobObjectiveMetric"]["Value"] for t in ranked]
+    assert values == sorted(values)
+    listed = sm.list_hyper_parameter_tuning_jobs(NameContains="tune-rand")["HyperParameterTuningJobSummaries"]
+    assert [s["HyperParameterTuningJobName"] for s in listed] == ["tune-random"] and listed[0]["Strategy"] == "Random"
+
+
+def test_grid_tries_every_combination_once(server):
+    setup(server)
+    sm = server.client("sagemaker")
+    ranges = {"CategoricalParameterRanges": [{"Name": "kind", "Values": ["a", "b"]}],
+              "IntegerParameterRanges": [{"Name": "depth", "MinValue": "2", "MaxValue": "4"}]}
+    grid = config("Grid", jobs=100, parallel=4, ranges=ranges)
+    del grid["ResourceLimits"]["MaxNumberOfTrainingJobs"]
+    sm.create_hyper_parameter_tuning_job(HyperParameterTuningJobName="tune-grid", HyperParameterTuningJobConfig=grid,
+                                         TrainingJobDefinition=definition())
+    job = wait(sm, "tune-grid")
+    assert job["HyperParameterTuningJobStatus"] == "Completed", job.get("FailureReason")
+    combos = sorted((t["TunedHyperParameters"]["kind"], t["TunedHyperParameters"]["depth"]) for t in children(sm, "tune-grid"))
+    assert combos == sorted((k, str(d)) for k in "ab" for d in (2, 3, 4))
+    assert job["BestTrainingJob"]["TunedHyperParameters"] == {"kind": "a", "depth": "3"}
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda c, d: c.update(HyperParameterTuningJobObjective={"Type": "Minimize", "MetricName": "accuracy"}),
+     "objective metric 'accuracy' is not among TrainingJobDefinition.AlgorithmSpecification.MetricDefinitions"),
+    (lambda c, d: c.update(Strategy="Grid"), "the Grid strategy takes only categorical"),
+    (lambda c, d: c["ParameterRanges"]["ContinuousParameterRanges"][0].update(MinValue="0", ScalingType="Logarithmic"),
+     "Logarithmic scaling, so its MinValue must be greater than 0"),
+    (lambda c, d: c["ParameterRanges"]["ContinuousParameterRanges"][0].update(MaxValue="1.5", ScalingType="ReverseLogarithmic"),
+     "ReverseLogarithmic scaling, so its values must lie in [0, 1)"),
+    (lambda c, d: c["ParameterRanges"]["ContinuousParameterRanges"][0].update(MinValue="5"), "cannot be greater than MaxValue"),
+    (lambda c, d: c.update(Strategy="Hyperband", TrainingJobEarlyStoppingType="Auto"), "must be Off with the Hyperband strategy"),
+    (lambda c, d: c["ResourceLimits"].update(MaxParallelTrainingJobs=10), "cannot be greater than MaxNumberOfTrainingJobs"),
+    (lambda c, d: d["StaticHyperParameters"].update(x="1"), "both tuned"),
+])
+def test_bad_requests_are_validation_errors_naming_the_field(server, change, message):
+    setup(server)
+    sm = server.client("sagemaker")
+    c, d = config(), definition()
+    change(c, d)
+    with pytest.raises(botocore.exceptions.ClientError) as refused:
+        sm.create_hyper_parameter_tuning_job(HyperParameterTuningJobName="tune-bad", HyperParameterTuningJobConfig=c,
+                                             TrainingJobDefinition=d)
+    assert refused.value.response["Error"]["Code"] == "ValidationException"
+    assert message in refused.value.response["Error"]["Message"]
+    with pytest.raises(botocore.exceptions.ClientError) as missing:
+        sm.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName="tune-bad")
+    assert missing.value.response["Error"]["Code"] == "ResourceNotFound"
+
+
+def test_more_bad_requests(server):
+    setup(server)
+    sm = server.client("sagemaker")
+    with pytest.raises(botocore.exceptions.ClientError) as refused:
+        sm.create_hyper_parameter_tuning_job(HyperParameterTuningJobName="tune-warm", HyperParameterTuningJobConfig=config(),
+                                             TrainingJobDefinition=definition(),
+                                             WarmStartConfig={"ParentHyperParameterTuningJobs": [{"HyperParameterTuningJobName": "nope"}],
+                                                              "WarmStartType": "IdenticalDataAndAlgorithm"})
+    assert "the tuning job nope does not exist" in refused.value.response["Error"]["Message"]
+    with pytest.raises(botocore.exceptions.ClientError) as refused:
+        sm.create_hyper_parameter_tuning_job(HyperParameterTuningJobName="tune-bad-image", HyperParameterTuningJobConfig=config(),
+                                             TrainingJobDefinition=dict(definition(), OutputDataConfig={"S3OutputPath": "not-s3"}))
+    assert refused.value.response["Error"]["Code"] == "ValidationException"
+    with pytest.raises(botocore.exceptions.ClientError) as refused:
+        sm.stop_hyper_parameter_tuning_job(HyperParameterTuningJobName="never-made")
+    assert refused.value.response["Error"]["Code"] == "ResourceNotFound"
+
+
+def test_stop_ends_the_running_trials_and_keeps_the_best(server):
+    setup(server)
+    sm = server.client("sagemaker")
+    sm.create_hyper_parameter_tuning_job(HyperParameterTuningJobName="tune-stop",
+                                         HyperParameterTuningJobConfig=config(jobs=10, parallel=2),
+                                         TrainingJobDefinition=definition({"epochs": "40", "sleep": "0.5"}))
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        job = sm.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName="tune-stop")
+        if job["TrainingJobStatusCounters"]["InProgress"] == 2 and all(
+                t["TrainingJobStatus"] == "InProgress" for t in children(sm, "tune-stop")):
+            break
+        time.sleep(0.3)
+    time.sleep(3)
+    sm.stop_hyper_parameter_tuning_job(HyperParameterTuningJobName="tune-stop")
+    assert sm.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName="tune-stop")["HyperParameterTuningJobStatus"] in ("Stopping", "Stopped")
+    job = wait(sm, "tune-stop", timeout=200)
+    assert job["HyperParameterTuningJobStatus"] == "Stopped"
+    trials = children(sm, "tune-stop")
+    assert len(trials) == 2 and all(t["TrainingJobStatus"] == "Stopped" for t in trials)
+    with pytest.raises(botocore.exceptions.ClientError) as again:
+        sm.stop_hyper_parameter_tuning_job(HyperParameterTuningJobName="tune-stop")
+    assert "is in status Stopped" in again.value.response["Error"]["Message"]
+    sm.delete_hyper_parameter_tuning_job(HyperParameterTuningJobName="tune-stop")
+    assert sm.describe_training_job(TrainingJobName=trials[0]["TrainingJobName"])["TrainingJobStatus"] == "Stopped"
+
+
+def test_a_restart_neither_loses_nor_repeats_a_trial(fresh_server):
+    srv = fresh_server(extra_args=["--max-instances", "2"])
+    setup(srv)
+    sm = srv.client("sagemaker")
+    sm.create_hyper_parameter_tuning_job(HyperParameterTuningJobName="tune-restart",
+                                         HyperParameterTuningJobConfig=config(jobs=6, parallel=2),
+                                         TrainingJobDefinition=definition({"epochs": "4", "sleep": "0.5"}))
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        if sm.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName="tune-restart")["TrainingJobStatusCounters"]["Completed"] >= 2:
+            break
+        time.sleep(0.3)
+    srv.kill9()
+    srv.start()
+    sm = srv.client("sagemaker")
+    job = wait(sm, "tune-restart", timeout=300)
+    trials = children(sm, "tune-restart")
+    # Trials that were running when the platform died end as lost (retryable); the tuner makes up for
+    # them, so six trials count and none was launched twice.
+    counted = [t for t in trials if not (t["TrainingJobStatus"] == "Failed" and t.get("FailureReason", "").startswith("InternalServerError"))]
+    assert job["HyperParameterTuningJobStatus"] == "Completed", job.get("FailureReason")
+    assert len(counted) == 6
+    assert len({t["TrainingJobName"] for t in trials}) == len(trials)
+    assert job["TrainingJobStatusCounters"]["Completed"] == 6
+    assert job["TrainingJobStatusCounters"]["RetryableError"] == len(trials) - 6
