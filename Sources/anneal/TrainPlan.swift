@@ -185,7 +185,11 @@ struct TrainPlan {
                 guard FileManager.default.fileExists(atPath: path.path) else {
                     throw UsageError("--channel \(name): \(value) does not exist (give a local file or directory, or an s3:// URI)")
                 }
-                result.append((name, .local(path, isDirectory: isDirectory(path))))
+                let directory = isDirectory(path)
+                if directory, !hasFiles(path) {
+                    throw UsageError("--channel \(name): \(value) has no files (a channel needs data)")
+                }
+                result.append((name, .local(path, isDirectory: directory)))
             }
         }
         guard result.count <= 20 else { throw UsageError("at most 20 channels") }
@@ -201,6 +205,14 @@ struct TrainPlan {
     static func isDirectory(_ url: URL) -> Bool {
         var directory: ObjCBool = false
         return FileManager.default.fileExists(atPath: url.path, isDirectory: &directory) && directory.boolValue
+    }
+
+    static func hasFiles(_ directory: URL) -> Bool {
+        let files = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: [.isRegularFileKey])
+        while let file = files?.nextObject() as? URL {
+            if (try? file.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true { return true }
+        }
+        return false
     }
 
     static func isJobName(_ name: String) -> Bool {

@@ -38,6 +38,7 @@ def project(tmp_path):
     data = tmp_path / "data"
     data.mkdir()
     (data / "train.csv").write_text("".join(f"{i},{i * 2}\n" for i in range(25)))
+    (tmp_path / "empty" / "sub").mkdir(parents=True)
     return tmp_path
 
 
@@ -119,6 +120,7 @@ def test_without_wait_it_prints_the_job_and_returns(server, project):
     (["src/train.py", "--image", "anneal/python:3", "--hyperparameter", "=3"], "is not KEY=VALUE"),
     (["src/train.py", "--image", "anneal/python:3", "--channel", "train=data/none.csv"], "--channel train: data/none.csv does not exist"),
     (["src/train.py", "--image", "anneal/python:3", "--channel", "train"], "is not NAME=PATH"),
+    (["src/train.py", "--image", "anneal/python:3", "--channel", "train=empty"], "--channel train: empty has no files"),
     (["src/train.py", "--image", "anneal/python:3", "--instance-count", "0"], "--instance-count 0 is not a whole number"),
     (["src/train.py", "--image", "anneal/python:3", "--job-name", "bad_name"], "--job-name bad_name must be"),
     (["src/train.py", "--image", "anneal/python:3", "--output-path", "/tmp/out"], "is not an s3://bucket/prefix URI"),
