@@ -120,6 +120,10 @@ enum ServeCommand {
         let files = try Bootstrap.writeProfile(home: config.home, endpoint: endpoint, region: config.region,
                                                caBundle: caBundle, admin: admin)
         try SafeFile.write(endpoint + "\n", to: config.home + "/endpoint")
+        // Read again at each job start; a broken table is reported now rather than first in a FailureReason.
+        do { _ = try RuntimeTable.load(path: config.home + "/runtimes.json") } catch {
+            logger.warning("runtime_table_invalid", [("error", error.message)])
+        }
         logger.info("listening", [("endpoint", endpoint), ("home", config.home), ("threads", String(config.threads))])
         print("""
             Anneal is serving on \(endpoint) (account \(admin.accountID), data in \(config.home)).
