@@ -241,3 +241,61 @@ def test_a_restart_neither_loses_nor_repeats_a_trial(fresh_server):
     assert len({t["TrainingJobName"] for t in trials}) == len(trials)
     assert job["TrainingJobStatusCounters"]["Completed"] == 6
     assert job["TrainingJobStatusCounters"]["RetryableError"] == len(trials) - 6
+
+
+def test_the_sdk_hyperparameter_tuner_runs_end_to_end(server, tmp_path):
+    import os
+    import subprocess
+    from anneal_harness import clean_env
+    setup(server)
+    config_file = tmp_path / "sagemaker.yaml"
+    config_file.write_text("SchemaVersion: '1.0'\nSageMaker:\n  PythonSDK:\n    Modules:\n      TelemetryOptOut: true\n")
+    env = clean_env() | server.profile_env() | {"SAGEMAKER_USER_CONFIG_OVERRIDE": str(config_file), "SAGEMAKER_SUPPRESS_V2_WARNING": "1"}
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "objective.py").write_text((HERE / "jobs" / "objective.py").read_text())
+    out = subprocess.run([str(HERE.parents[1] / ".venv" / "bin" / "python"), str(HERE / "sdk" / "tune.py"), str(source), "tuning",
+                          "Bayesian"], env=env, capture_output=True, text=True, timeout=900)
+    text = out.stdout + out.stderr
+    assert out.returncode == 0, text[-3000:]
+    best = next(line.split(" ", 1)[1] for line in out.stdout.splitlines() if line.startswith("BEST "))
+    frame = json.loads(next(line.split(" ", 1)[1] for line in out.stdout.splitlines() if line.startswith("FRAME ")))
+    assert len(frame) == 8
+    assert {"x", "y", "kind", "depth", "FinalObjectiveValue", "TrainingJobName", "TrainingJobStatus"} <= set(frame[0])
+    assert min(frame, key=lambda row: row["FinalObjectiveValue"])["TrainingJobName"] == best
+    sm = server.client("sagemaker")
+    job = sm.describe_training_job(TrainingJobName=best)
+    assert job["TrainingJobStatus"] == "Completed" and job["HyperParameters"]["_tuning_objective_metric"] == "validation:loss"
+
+
+def test_hyperband_stops_poor_trials_at_its_rungs_and_their_objectives_count(server):
+    setup(server)
+    sm = server.client("sagemaker")
+    sm.create_hyper_parameter_tuning_job(
+        HyperParameterTuningJobName="tune-hyperband",
+        HyperParameterTuningJobConfig=config("Hyperband", jobs=9, parallel=3,
+                                             StrategyConfig={"HyperbandStrategyConfig": {"MinResource": 1, "MaxResource": 9}}),
+        TrainingJobDefinition=definition({"epochs": "9", "sleep": "0.4"}))
+    job = wait(sm, "tune-hyperband", timeout=400)
+    assert job["HyperParameterTuningJobStatus"] == "Completed", job.get("FailureReason")
+    trials = children(sm, "tune-hyperband")
+    stopped = [t for t in trials if t["TrainingJobStatus"] == "Stopped"]
+    assert stopped, [(t["TrainingJobName"], t["TrainingJobStatus"]) for t in trials]
+    for trial in stopped:
+        # Stopped early, yet the value it reached counts (not a failure).
+        assert trial["ObjectiveStatus"] == "Succeeded" and "FinalHyperParameterTuningJobObjectiveMetric" in trial
+    assert job["TrainingJobStatusCounters"]["Stopped"] == len(stopped)
+    assert job["ObjectiveStatusCounters"]["Failed"] == 0
+    best = job["BestTrainingJob"]["FinalHyperParameterTuningJobObjectiveMetric"]["Value"]
+    assert best == min(t["FinalHyperParameterTuningJobObjectiveMetric"]["Value"] for t in trials)
+
+
+def test_hyperband_needs_a_max_resource(server):
+    setup(server)
+    sm = server.client("sagemaker")
+    d = definition()
+    del d["StaticHyperParameters"]["epochs"]
+    with pytest.raises(botocore.exceptions.ClientError) as refused:
+        sm.create_hyper_parameter_tuning_job(HyperParameterTuningJobName="tune-hb-bad", HyperParameterTuningJobConfig=config("Hyperband"),
+                                             TrainingJobDefinition=d)
+    assert "MaxResource is required" in refused.value.response["Error"]["Message"]

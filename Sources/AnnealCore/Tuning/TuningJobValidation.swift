@@ -105,6 +105,13 @@ public enum TuningJobValidation {
         } else if hyperband != nil {
             throw Invalid("HyperParameterTuningJobConfig.StrategyConfig.HyperbandStrategyConfig is only valid with the Hyperband strategy.")
         }
+        if strategy == .hyperband && hyperband?["MaxResource"] == nil {
+            let statics = definitions.first?.request["StaticHyperParameters"]?.object ?? [:]
+            guard ["epochs", "numepochs", "n-epochs", "n_epochs", "num_epochs"].contains(where: { statics[$0] != nil }) else {
+                throw Invalid("HyperParameterTuningJobConfig.StrategyConfig.HyperbandStrategyConfig.MaxResource is required when no "
+                    + "static hyperparameter (epochs, numepochs, n-epochs, n_epochs or num_epochs) gives it.")
+            }
+        }
         if !(config["ParameterRanges"]?["AutoParameters"]?.array ?? []).isEmpty || request["Autotune"] != nil {
             throw Invalid("Autotune and AutoParameters are not supported by Anneal: give explicit IntegerParameterRanges, "
                 + "ContinuousParameterRanges or CategoricalParameterRanges.")

@@ -7,13 +7,29 @@ public enum TuningStrategies {
         switch strategy {
         case .grid: return (try? GridStrategy(space: space)) ?? NoStrategy()
         case .random, .hyperband: return RandomStrategy(space: space)
-        case .bayesian: return RandomStrategy(space: space)
+        case .bayesian: return BayesianStrategy(space: space)
         }
     }
 
     /// The median stopping rule for `TrainingJobEarlyStoppingType` Auto; Hyperband's own rule.
     public static func stoppingRule(_ spec: TuningJobSpec) -> (any EarlyStoppingRule)? {
-        nil
+        if spec.strategy == .hyperband, let maximum = hyperbandMaxResource(spec) {
+            return HyperbandRule(minResource: max(1, spec.hyperbandMinResource ?? 1), maxResource: maximum)
+        }
+        return spec.earlyStopping ? MedianStoppingRule() : nil
+    }
+
+    /// `MaxResource`, or as SageMaker infers it: the static hyperparameter epochs, numepochs,
+    /// n-epochs, n_epochs or num_epochs of the (first) definition.
+    public static func hyperbandMaxResource(_ spec: TuningJobSpec) -> Int? {
+        if let maximum = spec.hyperbandMaxResource { return maximum }
+        let statics = spec.definitions.first?.request["StaticHyperParameters"]?.object ?? [:]
+        for key in ["epochs", "numepochs", "n-epochs", "n_epochs", "num_epochs"] {
+            if let text = statics[key]?.string, let value = Int(String(text.filter { $0 != "\"" && $0 != " " })), value > 0 {
+                return value
+            }
+        }
+        return nil
     }
 
     /// For a space that cannot be searched (validation refuses those before a job exists).
