@@ -17,7 +17,7 @@ struct AcquisitionSearch {
           fantasies: [[Double]]) {
         self.space = space
         var targets = observed.map(\.loss)
-        if outputTransform == .shiftedLog {
+        if outputTransform == .shiftedLog || (outputTransform == .automatic && Self.skewness(targets) > 1) {
             let sorted = targets.sorted()
             let low = sorted[0], median = sorted[sorted.count / 2]
             let spread = median - low
@@ -43,6 +43,22 @@ struct AcquisitionSearch {
         self.numeric = numeric
         self.categorical = categorical
         for fantasy in fantasies { addFantasy(space.snapped(fantasy)) }
+    }
+
+    /// The sample skewness: large and positive when a few losses are far worse than the rest.
+    static func skewness(_ values: [Double]) -> Double {
+        let n = Double(values.count)
+        guard n > 2 else { return 0 }
+        let mean = values.reduce(0, +) / n
+        var m2 = 0.0, m3 = 0.0
+        for v in values {
+            let d = v - mean
+            m2 += d * d
+            m3 += d * d * d
+        }
+        m2 /= n
+        m3 /= n
+        return m2 > 0 ? m3 / (m2 * m2.squareRoot()) : 0
     }
 
     /// Kriging believer: the point is observed at its posterior mean.
