@@ -61,6 +61,8 @@ enum CLI {
           serve      run the platform (SageMaker, S3, Logs, CloudWatch, STS, IAM on one port)
           jobs       list, describe, stop training jobs and read their logs
           train      run a training job from local code and data (uploads, creates, --wait follows it)
+          tune       start a hyperparameter tuning job from a JSON request (--wait follows it)
+          tunes      list, describe, stop tuning jobs and rank their trials
           worker     run one instance of a training job (started by serve)
           version    print the version
 
@@ -78,6 +80,9 @@ enum CLI {
         case "worker": return WorkerCommand.main(rest)
         case "jobs": return JobsCommand.main(rest)
         case "train": return TrainCommand.main(rest)
+        case "tune": return TunesCommand.tune(rest)
+        case "tunes": return TunesCommand.main(rest)
+        case "tuning-bench": return TuningBenchCommand.main(rest)  // hidden: bench/hpo drives the tuning strategies
         case "version", "--version": print("anneal \(version)"); return ExitCode.success
         case "help", "--help", "-h": print(usage); return ExitCode.success
         default:

@@ -299,3 +299,37 @@ def test_hyperband_needs_a_max_resource(server):
         sm.create_hyper_parameter_tuning_job(HyperParameterTuningJobName="tune-hb-bad", HyperParameterTuningJobConfig=config("Hyperband"),
                                              TrainingJobDefinition=d)
     assert "MaxResource is required" in refused.value.response["Error"]["Message"]
+
+
+def test_the_cli_tunes_from_a_json_request_and_ranks_the_trials(server, tmp_path):
+    import subprocess
+    from anneal_harness import BINARY, clean_env
+    setup(server)
+
+    def anneal(*args):
+        return subprocess.run([BINARY, *args, "--home", str(server.home)], capture_output=True, text=True, env=clean_env(), timeout=300)
+
+    spec = tmp_path / "tune.json"
+    spec.write_text(json.dumps({"HyperParameterTuningJobConfig": config(jobs=4, parallel=2), "TrainingJobDefinition": definition()}))
+    out = anneal("tune", str(spec), "--name", "tune-cli", "--wait")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "Completed: 4 completed" in out.stdout
+    ranked = anneal("tunes", "trials", "tune-cli", "--json")
+    values = [t["FinalHyperParameterTuningJobObjectiveMetric"]["Value"] for t in json.loads(ranked.stdout)]
+    assert len(values) == 4 and values == sorted(values)
+    table = anneal("tunes", "trials", "tune-cli")
+    assert table.stdout.splitlines()[1].startswith("1 ") and "tune-cli-00" in table.stdout
+    listed = anneal("tunes", "list")
+    assert "tune-cli" in listed.stdout and "Completed" in listed.stdout
+    described = anneal("tunes", "describe", "tune-cli")
+    assert "best" in described.stdout and "Completed 4" in described.stdout
+    again = anneal("tune", str(spec), "--name", "tune-cli")
+    assert again.returncode == 1 and "already exists" in again.stderr
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    refused = anneal("tune", str(bad), "--name", "x")
+    assert refused.returncode == 64 and "is not a JSON object" in refused.stderr
+    invalid = tmp_path / "invalid.json"
+    invalid.write_text(json.dumps({"HyperParameterTuningJobConfig": config(strategy="Grid"), "TrainingJobDefinition": definition()}))
+    refused = anneal("tune", str(invalid), "--name", "tune-cli-bad")
+    assert refused.returncode == 1 and "Grid strategy takes only categorical" in refused.stderr
