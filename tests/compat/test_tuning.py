@@ -333,3 +333,59 @@ def test_the_cli_tunes_from_a_json_request_and_ranks_the_trials(server, tmp_path
     invalid.write_text(json.dumps({"HyperParameterTuningJobConfig": config(strategy="Grid"), "TrainingJobDefinition": definition()}))
     refused = anneal("tune", str(invalid), "--name", "tune-cli-bad")
     assert refused.returncode == 1 and "Grid strategy takes only categorical" in refused.stderr
+
+
+def test_completion_criteria_and_warm_start(server):
+    setup(server)
+    sm = server.client("sagemaker")
+    # Any trial beats a target of 1000: the job completes after the first finished trial(s).
+    sm.create_hyper_parameter_tuning_job(
+        HyperParameterTuningJobName="tune-target", TrainingJobDefinition=definition(),
+        HyperParameterTuningJobConfig=config(jobs=20, parallel=1, TuningJobCompletionCriteria={"TargetObjectiveMetricValue": 1000.0}))
+    job = wait(sm, "tune-target")
+    assert job["HyperParameterTuningJobStatus"] == "Completed"
+    assert len(children(sm, "tune-target")) == 1
+    assert "ConvergenceDetectedTime" in job["TuningJobCompletionDetails"]
+    # The warm-started job knows its parent's results: its overall best is the better of both.
+    sm.create_hyper_parameter_tuning_job(
+        HyperParameterTuningJobName="tune-warm-child", TrainingJobDefinition=definition(),
+        HyperParameterTuningJobConfig=config(jobs=2, parallel=2),
+        WarmStartConfig={"ParentHyperParameterTuningJobs": [{"HyperParameterTuningJobName": "tune-target"}],
+                         "WarmStartType": "IdenticalDataAndAlgorithm"})
+    child = wait(sm, "tune-warm-child")
+    assert child["HyperParameterTuningJobStatus"] == "Completed"
+    assert child["WarmStartConfig"]["ParentHyperParameterTuningJobs"] == [{"HyperParameterTuningJobName": "tune-target"}]
+    candidates = children(sm, "tune-target") + children(sm, "tune-warm-child")
+    overall = min(candidates, key=lambda t: t["FinalHyperParameterTuningJobObjectiveMetric"]["Value"])
+    assert child["OverallBestTrainingJob"]["TrainingJobName"] == overall["TrainingJobName"]
+    # A running parent cannot be warm-started from.
+    sm.create_hyper_parameter_tuning_job(HyperParameterTuningJobName="tune-long", TrainingJobDefinition=definition({"epochs": "30", "sleep": "1"}),
+                                         HyperParameterTuningJobConfig=config(jobs=1, parallel=1))
+    with pytest.raises(botocore.exceptions.ClientError) as refused:
+        sm.create_hyper_parameter_tuning_job(
+            HyperParameterTuningJobName="tune-warm-bad", TrainingJobDefinition=definition(), HyperParameterTuningJobConfig=config(),
+            WarmStartConfig={"ParentHyperParameterTuningJobs": [{"HyperParameterTuningJobName": "tune-long"}],
+                             "WarmStartType": "TransferLearning"})
+    assert "must have finished" in refused.value.response["Error"]["Message"]
+    sm.stop_hyper_parameter_tuning_job(HyperParameterTuningJobName="tune-long")
+    assert wait(sm, "tune-long")["HyperParameterTuningJobStatus"] == "Stopped"
+
+
+def test_early_stopping_auto_stops_trials_worse_than_the_median(server):
+    setup(server)
+    sm = server.client("sagemaker")
+    # Trials print 12 epochs 0.3 s apart; with the median rule, those whose curve lies above the
+    # median of the others' running averages are stopped, and their last value still counts.
+    sm.create_hyper_parameter_tuning_job(
+        HyperParameterTuningJobName="tune-auto", TrainingJobDefinition=definition({"epochs": "12", "sleep": "0.3"}),
+        HyperParameterTuningJobConfig=config(jobs=10, parallel=2, TrainingJobEarlyStoppingType="Auto"))
+    job = wait(sm, "tune-auto", timeout=400)
+    assert job["HyperParameterTuningJobStatus"] == "Completed", job.get("FailureReason")
+    trials = children(sm, "tune-auto")
+    stopped = [t for t in trials if t["TrainingJobStatus"] == "Stopped"]
+    assert stopped, [(t["TrainingJobName"], t["TrainingJobStatus"]) for t in trials]
+    assert all(t["ObjectiveStatus"] == "Succeeded" for t in stopped)
+    finished = [t for t in trials if t["TrainingJobStatus"] == "Completed"]
+    # The job that ran to the end with the best value was never worse than those stopped at the time.
+    assert min(t["FinalHyperParameterTuningJobObjectiveMetric"]["Value"] for t in finished) <= \
+        min(t["FinalHyperParameterTuningJobObjectiveMetric"]["Value"] for t in stopped)
