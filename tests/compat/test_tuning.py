@@ -146,11 +146,11 @@ def test_grid_tries_every_combination_once(server):
 @pytest.mark.parametrize("change, message", [
     (lambda c, d: c.update(HyperParameterTuningJobObjective={"Type": "Minimize", "MetricName": "accuracy"}),
      "objective metric 'accuracy' is not among TrainingJobDefinition.AlgorithmSpecification.MetricDefinitions"),
-    (lambda c, d: c.update(Strategy="Grid"), "the Grid strategy takes only categorical"),
+    (lambda c, d: c.update(Strategy="Grid"), "HyperParameterTuningJobConfig.ParameterRanges.ContinuousParameterRanges 'x': the Grid strategy takes only categorical"),
     (lambda c, d: c["ParameterRanges"]["ContinuousParameterRanges"][0].update(MinValue="0", ScalingType="Logarithmic"),
-     "Logarithmic scaling, so its MinValue must be greater than 0"),
+     "ContinuousParameterRanges 'x': ScalingType Logarithmic needs a MinValue greater than 0"),
     (lambda c, d: c["ParameterRanges"]["ContinuousParameterRanges"][0].update(MaxValue="1.5", ScalingType="ReverseLogarithmic"),
-     "ReverseLogarithmic scaling, so its values must lie in [0, 1)"),
+     "ScalingType ReverseLogarithmic needs MinValue and MaxValue in [0, 1)"),
     (lambda c, d: c["ParameterRanges"]["ContinuousParameterRanges"][0].update(MinValue="5"), "cannot be greater than MaxValue"),
     (lambda c, d: c.update(Strategy="Hyperband", TrainingJobEarlyStoppingType="Auto"), "must be Off with the Hyperband strategy"),
     (lambda c, d: c["ResourceLimits"].update(MaxParallelTrainingJobs=10), "cannot be greater than MaxNumberOfTrainingJobs"),
@@ -332,7 +332,7 @@ def test_the_cli_tunes_from_a_json_request_and_ranks_the_trials(server, tmp_path
     invalid = tmp_path / "invalid.json"
     invalid.write_text(json.dumps({"HyperParameterTuningJobConfig": config(strategy="Grid"), "TrainingJobDefinition": definition()}))
     refused = anneal("tune", str(invalid), "--name", "tune-cli-bad")
-    assert refused.returncode == 1 and "Grid strategy takes only categorical" in refused.stderr
+    assert refused.returncode == 1 and "the Grid strategy takes only categorical" in refused.stderr
 
 
 def test_completion_criteria_and_warm_start(server):

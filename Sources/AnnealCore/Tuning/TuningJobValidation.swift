@@ -134,7 +134,8 @@ public enum TuningJobValidation {
             warmStartType: warm?["WarmStartType"]?.string, tags: tags)
     }
 
-    /// The ranges of a `ParameterRanges`, each checked as SageMaker checks it.
+    /// The ranges of a `ParameterRanges`: parsed here, checked by `SearchSpace` (the strategies'
+    /// own view of them), with the field named in every message.
     static func parseRanges(_ json: JSONValue, field: String, strategy: TuningJobSpec.Strategy) throws(Invalid) -> [HyperParameterRange] {
         var ranges: [HyperParameterRange] = []
         for (kind, list) in [("IntegerParameterRanges", json["IntegerParameterRanges"]), ("ContinuousParameterRanges", json["ContinuousParameterRanges"])] {
@@ -142,56 +143,33 @@ public enum TuningJobValidation {
                 let at = "\(field).\(kind).\(index + 1)"
                 let name = range["Name"]?.string ?? ""
                 let scaling = ScalingType(rawValue: range["ScalingType"]?.string ?? "Auto") ?? .auto
-                guard let low = range["MinValue"]?.string.flatMap(Double.init), let high = range["MaxValue"]?.string.flatMap(Double.init),
-                      low.isFinite, high.isFinite else {
+                guard let low = range["MinValue"]?.string.flatMap(Double.init), let high = range["MaxValue"]?.string.flatMap(Double.init) else {
                     throw Invalid("\(at): MinValue and MaxValue of '\(name)' must be numbers.")
                 }
-                guard low <= high else { throw Invalid("\(at): MinValue (\(low)) of '\(name)' cannot be greater than MaxValue (\(high)).") }
-                if scaling == .logarithmic && low <= 0 {
-                    throw Invalid("\(at): '\(name)' uses Logarithmic scaling, so its MinValue must be greater than 0.")
-                }
-                if scaling == .reverseLogarithmic && (low < 0 || high >= 1) {
-                    throw Invalid("\(at): '\(name)' uses ReverseLogarithmic scaling, so its values must lie in [0, 1).")
-                }
                 if kind == "IntegerParameterRanges" {
-                    guard low == low.rounded(), high == high.rounded() else {
+                    guard low == low.rounded(), high == high.rounded(), abs(low) < 1e15, abs(high) < 1e15 else {
                         throw Invalid("\(at): MinValue and MaxValue of the integer hyperparameter '\(name)' must be integers.")
                     }
-                    if scaling == .reverseLogarithmic { throw Invalid("\(at): ReverseLogarithmic scaling is only for continuous ranges.") }
                     ranges.append(.integer(name: name, min: Int(low), max: Int(high), scaling: scaling))
                 } else {
-                    if strategy == .grid {
-                        throw Invalid("\(at): the Grid strategy takes only categorical (and integer) ranges; '\(name)' is continuous.")
-                    }
                     ranges.append(.continuous(name: name, min: low, max: high, scaling: scaling))
                 }
             }
         }
-        for (index, range) in (json["CategoricalParameterRanges"]?.array ?? []).enumerated() {
-            let values = (range["Values"]?.array ?? []).compactMap(\.string)
-            let name = range["Name"]?.string ?? ""
-            guard !values.isEmpty, values.count <= 30 else {
-                throw Invalid("\(field).CategoricalParameterRanges.\(index + 1): '\(name)' must have between 1 and 30 values.")
-            }
-            ranges.append(.categorical(name: name, values: values))
+        for range in json["CategoricalParameterRanges"]?.array ?? [] {
+            ranges.append(.categorical(name: range["Name"]?.string ?? "", values: (range["Values"]?.array ?? []).compactMap(\.string)))
         }
-        guard !ranges.isEmpty else { throw Invalid("\(field) must name at least one hyperparameter to tune.") }
-        var seen = Set<String>()
-        for range in ranges where !seen.insert(range.name).inserted {
-            throw Invalid("\(field): the hyperparameter '\(range.name)' appears in more than one range.")
+        do {
+            try SearchSpace(ranges: ranges).validate(strategy: strategy.rawValue)
+        } catch {
+            throw Invalid("\(field).\(error.message)")
         }
         return ranges
     }
 
     /// The number of combinations a Grid search has.
     public static func gridSize(_ ranges: [HyperParameterRange]) -> Int {
-        ranges.reduce(1) { total, range in
-            switch range {
-            case .categorical(_, let values): total * values.count
-            case .integer(_, let low, let high, _): total * (high - low + 1)
-            case .continuous: total
-            }
-        }
+        (try? SearchSpace(ranges: ranges))?.gridSize ?? 0
     }
 
     /// The CreateTrainingJob request of trial `index` (child `name`), as SageMaker builds it from the
