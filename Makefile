@@ -28,11 +28,13 @@ bench-smoke: build
 	bench/http --smoke
 	bench/s3 --smoke
 	bench/startup --smoke
+	bench/hpo-sklearn --smoke
 
 bench: build
 	bench/http
 	bench/s3
 	bench/startup
+	bench/hpo-sklearn
 
 clean:
 	rm -rf .build .venv
