@@ -1,0 +1,264 @@
+/// One request as the policy language sees it.
+public struct PolicyRequest: Sendable, Equatable {
+    /// `service:Action`, e.g. `s3:GetObject`.
+    public var action: String
+    /// The resource ARN, or `*` for actions on no resource.
+    public var resource: String
+    /// Condition keys (any case) and their values: `aws:SourceIp`, `aws:SecureTransport`,
+    /// `sagemaker:InstanceTypes`, ... A multi-valued key holds several.
+    public var context: [String: [String]]
+
+    public init(action: String, resource: String, context: [String: [String]] = [:]) {
+        self.action = action
+        self.resource = resource
+        var lowered: [String: [String]] = [:]
+        for (key, values) in context { lowered[key.lowercased(), default: []] += values }
+        self.context = lowered
+    }
+
+    func values(_ key: String) -> [String]? { context[key.lowercased()] }
+}
+
+public enum PolicyDecision: Sendable, Equatable {
+    case allow
+    /// A statement denied it explicitly (its Sid, if it has one): nothing can allow it then.
+    case explicitDeny(String?)
+    /// No statement allowed it.
+    case implicitDeny
+}
+
+/// Evaluates identity policies as AWS does: an explicit Deny in any statement wins, else an Allow,
+/// else the request is implicitly denied. Actions match case-insensitively, resources
+/// case-sensitively, both with `*` and `?`; policy variables (`${aws:username}`, `${*}`, ...) are
+/// filled in from the request's context.
+public enum PolicyEvaluator {
+    public static func evaluate(_ policies: [PolicyDocument], _ request: PolicyRequest) -> PolicyDecision {
+        var allowed = false
+        for policy in policies {
+            for statement in policy.statements where applies(statement, request, version: policy.version) {
+                if statement.effect == .deny { return .explicitDeny(statement.sid) }
+                allowed = true
+            }
+        }
+        return allowed ? .allow : .implicitDeny
+    }
+
+    /// Whether a statement's Action, Resource and Condition all match the request.
+    public static func applies(_ statement: PolicyStatement, _ request: PolicyRequest, version: String = "2012-10-17") -> Bool {
+        let substitute = version == "2012-10-17"
+        let actionMatches: Bool = switch statement.actions {
+        case .only(let patterns): patterns.contains { wildcard($0, request.action, ignoringCase: true) }
+        case .allBut(let patterns): !patterns.contains { wildcard($0, request.action, ignoringCase: true) }
+        }
+        guard actionMatches else { return false }
+        if let resources = statement.resources {
+            let expand = { (pattern: String) in substitute ? variables(pattern, request) : pattern }
+            let resourceMatches: Bool = switch resources {
+            case .only(let patterns): patterns.contains { wildcard(expand($0), request.resource, ignoringCase: false) }
+            case .allBut(let patterns): !patterns.contains { wildcard(expand($0), request.resource, ignoringCase: false) }
+            }
+            guard resourceMatches else { return false }
+        }
+        return statement.conditions.allSatisfy { condition(substitute ? expanded($0, request) : $0, request) }
+    }
+
+    /// Whether a trust policy lets `principal` (an ARN, `*`, or a service such as
+    /// `sagemaker.amazonaws.com`) perform `action` (`sts:AssumeRole`).
+    public static func trusts(_ policy: PolicyDocument, service: String? = nil, principalARN: String? = nil, accountID: String? = nil,
+                              action: String = "sts:AssumeRole") -> Bool {
+        var allowed = false
+        for statement in policy.statements {
+            guard applies(PolicyStatement(effect: statement.effect, actions: statement.actions), PolicyRequest(action: action, resource: "*"))
+            else { continue }
+            let principals = statement.principals ?? [:]
+            var named = false
+            if let service, principals["Service"]?.contains(service) == true { named = true }
+            if let principalARN, let aws = principals["AWS"] {
+                named = named || aws.contains { pattern in
+                    pattern == "*" || pattern == principalARN || (accountID.map { pattern == $0 || pattern == "arn:aws:iam::\($0):root" } ?? false)
+                }
+            }
+            guard named else { continue }
+            if statement.effect == .deny { return false }
+            allowed = true
+        }
+        return allowed
+    }
+
+    // MARK: - Matching
+
+    /// `*` matches any run of characters (`/` and `:` included, as in IAM), `?` any one character.
+    public static func wildcard(_ pattern: String, _ value: String, ignoringCase: Bool) -> Bool {
+        let p = Array(ignoringCase ? pattern.lowercased().utf8 : pattern.utf8)
+        let v = Array(ignoringCase ? value.lowercased().utf8 : value.utf8)
+        var (i, j) = (0, 0)
+        var star = -1
+        var mark = 0
+        while j < v.count {
+            if i < p.count && (p[i] == UInt8(ascii: "?") || p[i] == v[j]) {
+                i += 1
+                j += 1
+            } else if i < p.count && p[i] == UInt8(ascii: "*") {
+                star = i
+                mark = j
+                i += 1
+            } else if star >= 0 {
+                i = star + 1
+                mark += 1
+                j = mark
+            } else {
+                return false
+            }
+        }
+        while i < p.count && p[i] == UInt8(ascii: "*") { i += 1 }
+        return i == p.count
+    }
+
+    /// `${aws:username}` and the like from the context; `${*}`, `${?}`, `${$}` stand for the
+    /// characters themselves. An unknown variable matches nothing (it stays as written).
+    static func variables(_ text: String, _ request: PolicyRequest) -> String {
+        guard text.contains("${") else { return text }
+        var result = ""
+        var rest = Substring(text)
+        while let start = rest.range(of: "${") {
+            result += rest[..<start.lowerBound]
+            guard let end = rest[start.upperBound...].firstIndex(of: "}") else {
+                result += rest[start.lowerBound...]
+                return result
+            }
+            let name = String(rest[start.upperBound..<end])
+            switch name {
+            case "*", "?", "$": result += name
+            default:
+                if let value = request.values(name)?.first { result += value } else { result += "${\(name)}" }
+            }
+            rest = rest[rest.index(after: end)...]
+        }
+        return result + rest
+    }
+
+    static func expanded(_ condition: PolicyCondition, _ request: PolicyRequest) -> PolicyCondition {
+        var copy = condition
+        copy.values = condition.values.map { variables($0, request) }
+        return copy
+    }
+
+    /// One condition against the request's context.
+    static func condition(_ condition: PolicyCondition, _ request: PolicyRequest) -> Bool {
+        let present = request.values(condition.key)
+        if condition.operation == "Null" {
+            let wantsAbsent = condition.values.contains { $0.lowercased() == "true" }
+            return wantsAbsent == (present == nil || present!.isEmpty)
+        }
+        guard let actual = present, !actual.isEmpty else {
+            if condition.ifExists { return true }
+            // ForAllValues over no values is vacuously true; a negated operator on a missing key is true.
+            if condition.qualifier == .forAllValues { return true }
+            return negated(condition.operation) && condition.qualifier == nil
+        }
+        let positive = positiveForm(condition.operation)
+        let negative = negated(condition.operation)
+        let matches = { (value: String) in condition.values.contains { compare(positive, value, $0) } }
+        // With a set qualifier the operator (negated or not) applies to each request value; without
+        // one, a negated operator holds when no value matches.
+        switch condition.qualifier {
+        case .forAllValues?: return actual.allSatisfy { matches($0) != negative }
+        case .forAnyValue?: return actual.contains { matches($0) != negative }
+        case nil: return actual.contains(where: matches) != negative
+        }
+    }
+
+    static func negated(_ operation: String) -> Bool {
+        operation.contains("Not") && operation != "Null"
+    }
+
+    static func positiveForm(_ operation: String) -> String {
+        switch operation {
+        case "StringNotEquals": "StringEquals"
+        case "StringNotEqualsIgnoreCase": "StringEqualsIgnoreCase"
+        case "StringNotLike": "StringLike"
+        case "ArnNotEquals": "ArnEquals"
+        case "ArnNotLike": "ArnLike"
+        case "NumericNotEquals": "NumericEquals"
+        case "DateNotEquals": "DateEquals"
+        case "NotIpAddress": "IpAddress"
+        default: operation
+        }
+    }
+
+    static func compare(_ operation: String, _ actual: String, _ expected: String) -> Bool {
+        switch operation {
+        case "StringEquals": return actual == expected
+        case "StringEqualsIgnoreCase": return actual.lowercased() == expected.lowercased()
+        case "StringLike": return wildcard(expected, actual, ignoringCase: false)
+        case "ArnEquals", "ArnLike":
+            let a = actual.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
+            let e = expected.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
+            guard a.count == 6, e.count == 6 else { return false }
+            return zip(e, a).allSatisfy { wildcard(String($0), String($1), ignoringCase: false) }
+        case "Bool": return actual.lowercased() == expected.lowercased()
+        case "NumericEquals", "NumericLessThan", "NumericLessThanEquals", "NumericGreaterThan", "NumericGreaterThanEquals":
+            guard let x = Double(actual), let y = Double(expected) else { return false }
+            return ordered(operation.dropFirst("Numeric".count), x, y)
+        case "DateEquals", "DateLessThan", "DateLessThanEquals", "DateGreaterThan", "DateGreaterThanEquals":
+            guard let x = epochSeconds(actual), let y = epochSeconds(expected) else { return false }
+            return ordered(operation.dropFirst("Date".count), x, y)
+        case "IpAddress": return IPv4Block(expected).map { $0.contains(actual) } ?? (actual == expected)
+        default: return false
+        }
+    }
+
+    static func ordered(_ relation: Substring, _ x: Double, _ y: Double) -> Bool {
+        switch relation {
+        case "Equals": x == y
+        case "LessThan": x < y
+        case "LessThanEquals": x <= y
+        case "GreaterThan": x > y
+        case "GreaterThanEquals": x >= y
+        default: false
+        }
+    }
+
+    /// Epoch seconds, or an ISO 8601 UTC time (`2026-12-04T10:00:00Z`, date alone allowed).
+    static func epochSeconds(_ text: String) -> Double? {
+        if let number = Double(text) { return number }
+        let digits = text.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+        guard digits.count >= 3 else { return nil }
+        let (year, month, day) = (digits[0], digits[1], digits[2])
+        let (hour, minute, second) = (digits.count > 3 ? digits[3] : 0, digits.count > 4 ? digits[4] : 0, digits.count > 5 ? digits[5] : 0)
+        // Days from the civil date (Howard Hinnant's algorithm).
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        let days = era * 146_097 + dayOfEra - 719_468
+        return Double(days * 86_400 + hour * 3600 + minute * 60 + second)
+    }
+}
+
+/// An IPv4 CIDR block (`10.0.0.0/8`; a bare address is a /32).
+struct IPv4Block {
+    let network: UInt32
+    let mask: UInt32
+
+    init?(_ text: String) {
+        let parts = text.split(separator: "/")
+        guard let address = IPv4Block.parse(String(parts[0])) else { return nil }
+        let bits = parts.count > 1 ? Int(parts[1]) ?? -1 : 32
+        guard (0...32).contains(bits) else { return nil }
+        mask = bits == 0 ? 0 : UInt32.max << (32 - bits)
+        network = address & mask
+    }
+
+    func contains(_ text: String) -> Bool {
+        guard let address = IPv4Block.parse(text) else { return false }
+        return address & mask == network
+    }
+
+    static func parse(_ text: String) -> UInt32? {
+        let octets = text.split(separator: ".", omittingEmptySubsequences: false).map { UInt32($0) }
+        guard octets.count == 4, octets.allSatisfy({ $0 != nil && $0! <= 255 }) else { return nil }
+        return octets.reduce(0) { $0 << 8 | $1! }
+    }
+}
