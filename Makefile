@@ -28,12 +28,14 @@ bench-smoke: build
 	bench/http --smoke
 	bench/s3 --smoke
 	bench/startup --smoke
+	bench/hpo --smoke
 	bench/hpo-sklearn --smoke
 
 bench: build
 	bench/http
 	bench/s3
 	bench/startup
+	bench/hpo
 	bench/hpo-sklearn
 
 clean:

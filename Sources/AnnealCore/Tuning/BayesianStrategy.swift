@@ -8,7 +8,7 @@ import Foundation
 ///   space's unit coordinates, where each range's scaling already warps the input, categoricals
 ///   one-hot. When the losses are strongly right-skewed (sample skewness above 1: a few trials far
 ///   worse than the rest, as with diverging training runs), they are first transformed by
-///   `log(loss - min + 0.1 * (median - min))`, which is monotone (the minimiser does not change),
+///   `log(loss - min + (median - min))`, which is monotone (the minimiser does not change),
 ///   tames the tail and gives the model resolution near the best values; then standardised.
 ///   On the benchmark the transform is what makes Rosenbrock tractable, and it costs Hartmann-6
 ///   (left-skewed) a lot, hence the rule.

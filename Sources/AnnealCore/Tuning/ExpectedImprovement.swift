@@ -15,12 +15,13 @@ enum ExpectedImprovement {
     /// `log h(z)` with `h(z) = z Phi(z) + phi(z)`, and `d log h / dz = Phi(z) / h(z)`.
     static func logH(_ z: Double) -> (Double, Double) {
         let logPhiDensity = -0.5 * z * z - 0.5 * Foundation.log(2 * Double.pi)
-        if z > -6 {
+        if z > -25 {
             let cdf = 0.5 * erfc(-z / 2.0.squareRoot())
             let h = z * cdf + exp(logPhiDensity)
             return (Foundation.log(max(h, 1e-300)), cdf / max(h, 1e-300))
         }
-        // h(z) = phi(z) * (1 - t R(t)) with t = -z, and the asymptotic series of the Mills ratio R:
+        // Directly, the cancellation costs about t^2 ulps, harmless up to here; beyond, phi underflows
+        // soon, so h(z) = phi(z) * (1 - t R(t)) with t = -z and the asymptotic series of the Mills ratio R:
         // 1 - t R(t) = 1/t^2 - 3/t^4 + 15/t^6 - 105/t^8 + ...
         let t = -z, t2 = t * t
         let series = 1 / t2 * (1 - 3 / t2 * (1 - 5 / t2 * (1 - 7 / t2)))

@@ -27,8 +27,8 @@ enum GaussianProcessFit {
 
     /// The best hyperparameters found from a few starts. With many observations the fit uses a
     /// deterministic subset (the best third and an even spread of the rest), since its cost grows
-    /// as n^3 per evaluation and the length scales are well determined by a hundred points.
-    static func fit(inputs: [[Double]], targets: [Double], maxFitPoints: Int = 120, starts: Int? = nil) -> KernelHyperparameters {
+    /// as n^3 per evaluation and the length scales are well determined by a few dozen well-placed points.
+    static func fit(inputs: [[Double]], targets: [Double], maxFitPoints: Int = 64, starts: Int? = nil) -> KernelHyperparameters {
         let d = inputs.first?.count ?? 0
         var x = inputs, y = targets
         if inputs.count > maxFitPoints {
@@ -47,12 +47,28 @@ enum GaussianProcessFit {
             lower: [Double](repeating: lowerLogLength, count: d) + [lowerLogSignal, lowerLogNoise],
             upper: [Double](repeating: upperLogLength, count: d) + [upperLogSignal, upperLogNoise],
             maxEvaluations: 80, gradientTolerance: 1e-5)
-        let startCount = starts ?? (x.count <= 60 ? 3 : 2)
-        let lengthStarts = [log(0.3) + 0.5 * log(Double(max(d, 1))), prior.lengthMean, log(0.1)]
+        // Screen the starts by their value alone (one factorisation each), then optimise from the
+        // best `starts` of them: at a hundred points one optimisation costs what twenty screens do.
+        let lengthStarts = [log(0.3) + 0.5 * log(Double(max(d, 1))), prior.lengthMean, log(0.1), log(0.5)]
+        var screened: [(start: [Double], value: Double)] = []
+        var scratch = [Double](repeating: 0, count: d + 2)
+        for length in lengthStarts {
+            for noise in [log(1e-3), log(0.1)] {
+                let start = [Double](repeating: length, count: d) + [0, noise]
+                let value = negativeLogPosterior(start, inputs: x, targets: y, prior: prior, gradient: &scratch, withGradient: false)
+                if value.isFinite { screened.append((start, value)) }
+            }
+        }
+        screened.sort { $0.value < $1.value }
+        // With few points the likelihood is multimodal and an optimisation is cheap: optimise from
+        // three fixed starts (short, prior-median and long-ish length scales) as well.
+        var candidates = Array(screened.prefix(starts ?? 1))
+        if starts == nil && x.count <= 60 {
+            for length in lengthStarts.prefix(3) { candidates.append(([Double](repeating: length, count: d) + [0, log(1e-3)], 0)) }
+        }
         var best: (x: [Double], value: Double)?
-        for s in 0..<min(startCount, lengthStarts.count) {
-            let start = [Double](repeating: lengthStarts[s], count: d) + [0, log(1e-3)]
-            let result = optimiser.minimize(from: start) { theta, gradient in
+        for candidate in candidates {
+            let result = optimiser.minimize(from: candidate.start) { theta, gradient in
                 negativeLogPosterior(theta, inputs: x, targets: y, prior: prior, gradient: &gradient)
             }
             if result.value.isFinite, best == nil || result.value < best!.value { best = result }
@@ -63,7 +79,7 @@ enum GaussianProcessFit {
 
     /// `-log p(y | theta) - log p(theta)` and its gradient with respect to the log parameters.
     static func negativeLogPosterior(_ theta: [Double], inputs: [[Double]], targets: [Double], prior: Prior,
-                                     gradient: inout [Double]) -> Double {
+                                     gradient: inout [Double], withGradient: Bool = true) -> Double {
         let n = inputs.count, d = theta.count - 2
         let inverseLength = (0..<d).map { exp(-theta[$0]) }
         let signal = exp(theta[d]), noise = exp(theta[d + 1])
@@ -92,6 +108,12 @@ enum GaussianProcessFit {
         var value = 0.0
         for i in 0..<n { value += 0.5 * targets[i] * alpha[i] + log(lower[i * n + i]) }
         value += 0.5 * Double(n) * log(2 * Double.pi)
+        if !withGradient {
+            for k in 0..<d { value += 0.5 * pow((theta[k] - prior.lengthMean) / prior.lengthSD, 2) }
+            value += 0.5 * pow((theta[d] - prior.signalMean) / prior.signalSD, 2)
+            value += 0.5 * pow((theta[d + 1] - prior.noiseMean) / prior.noiseSD, 2)
+            return value
+        }
         // d(-log p)/d theta = 0.5 tr((K^-1 - alpha alpha^T) dK/dtheta)
         var w = CholeskyFactor.inverse(lower: lower, n: n)
         for i in 0..<n { for j in 0..<n { w[i * n + j] -= alpha[i] * alpha[j] } }
