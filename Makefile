@@ -28,6 +28,7 @@ bench-smoke: build
 	bench/http --smoke
 	bench/s3 --smoke
 	bench/startup --smoke
+	bench/logs --smoke
 	bench/hpo --smoke
 	bench/hpo-sklearn --smoke
 
@@ -35,6 +36,7 @@ bench: build
 	bench/http
 	bench/s3
 	bench/startup
+	bench/logs
 	bench/hpo
 	bench/hpo-sklearn
 

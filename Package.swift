@@ -23,7 +23,7 @@ let package = Package(
         .target(name: "AnnealCrypto", dependencies: ["CCrypto"], swiftSettings: strict),
         .target(name: "AnnealStore", dependencies: ["CSQLite", "AnnealCore"], swiftSettings: strict),
         .target(name: "AnnealObjects", dependencies: ["AnnealStore", "AnnealCore", "AnnealCrypto", "CAnnealShim"], swiftSettings: strict),
-        .target(name: "AnnealClient", dependencies: ["AnnealAWS", "AnnealCrypto"], swiftSettings: strict),
+        .target(name: "AnnealClient", dependencies: ["AnnealAWS", "AnnealCrypto", "CZlib"], swiftSettings: strict),
         .target(name: "AnnealRuntime", dependencies: ["AnnealCore", "AnnealStore", "AnnealClient", "AnnealCrypto", "CAnnealShim"],
                 swiftSettings: strict),
         .target(name: "AnnealHTTP", dependencies: ["CMicroHTTPD", "CAnnealShim"], swiftSettings: strict),

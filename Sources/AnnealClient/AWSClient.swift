@@ -57,12 +57,21 @@ public final class AWSClient: Sendable {
     }
 
     /// A JSON-protocol call (`X-Amz-Target: <target>`); returns the reply body.
-    public func json(signingName: String, target: String, body: [UInt8], jsonVersion: String = "1.1") async throws(ClientError) -> [UInt8] {
+    /// `gzip` sends the body compressed (`Content-Encoding: gzip`), as botocore does for large
+    /// PutMetricData bodies: a bulk upload then costs the transport a tenth of the bytes.
+    public func json(signingName: String, target: String, body: [UInt8], jsonVersion: String = "1.1",
+                     gzip: Bool = false) async throws(ClientError) -> [UInt8] {
         var request = URLRequest(url: endpoint.appendingPathComponent(""))
         request.httpMethod = "POST"
-        request.httpBody = Data(body)
-        let headers = sign(method: "POST", rawPath: "/", rawQuery: "", service: signingName, payloadHash: SHA256.hex(body),
-                           extra: [("content-type", "application/x-amz-json-\(jsonVersion)"), ("x-amz-target", target)])
+        var extra: [(name: String, value: String)] = [("content-type", "application/x-amz-json-\(jsonVersion)"), ("x-amz-target", target)]
+        var payload = body
+        if gzip, let compressed = Gzip.compress(body) {
+            payload = compressed
+            extra.append(("content-encoding", "gzip"))
+        }
+        request.httpBody = Data(payload)
+        let headers = sign(method: "POST", rawPath: "/", rawQuery: "", service: signingName, payloadHash: SHA256.hex(payload),
+                           extra: extra)
         apply(headers, to: &request)
         let (data, status) = try await send(request)
         guard (200..<300).contains(status) else { throw Self.jsonError(data, status: status) }

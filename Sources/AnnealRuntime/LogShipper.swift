@@ -8,8 +8,12 @@ public final class LogShipper: Sendable {
     struct Pending {
         var lines: [(timestamp: Int64, message: String)] = []
         var metrics: [WorkerProtocol.MetricPoint] = []
+        /// The last `tailLength` lines, a ring: `tail[next]` is the oldest once it is full.
         var tail: [String] = []
+        var next = 0
     }
+
+    static let tailLength = 20
 
     static let group = "/aws/sagemaker/TrainingJobs"
     private let client: AWSClient
@@ -18,6 +22,9 @@ public final class LogShipper: Sendable {
     private let hostIndex: Int
     private let definitions: [(name: String, regex: NSRegularExpression)]
     private let pending = Mutex(Pending())
+    /// The flush in progress, which the next one waits for: flushes never overlap, so a final
+    /// flush returns only once every line handed over before it has been sent.
+    private let lastFlush = Mutex<Task<Void, Never>?>(nil)
 
     public init(client: AWSClient, jobName: String, hostIndex: Int, startedAt: Int64, metricDefinitions: [(String, String)]) {
         self.client = client
@@ -48,7 +55,7 @@ public final class LogShipper: Sendable {
     /// Queues one line (called from reader threads).
     public func add(_ line: String, at timestamp: Int64) {
         var points: [WorkerProtocol.MetricPoint] = []
-        let range = NSRange(line.startIndex..., in: line)
+        let range = definitions.isEmpty ? NSRange() : NSRange(line.startIndex..., in: line)
         for definition in definitions {
             for match in definition.regex.matches(in: line, range: range) where match.numberOfRanges > 1 {
                 guard let captured = Range(match.range(at: 1), in: line),
@@ -58,17 +65,38 @@ public final class LogShipper: Sendable {
         }
         pending.withLock { pending in
             pending.lines.append((timestamp, line))
-            pending.metrics += points
-            pending.tail.append(line)
-            if pending.tail.count > 20 { pending.tail.removeFirst(pending.tail.count - 20) }
+            if !points.isEmpty { pending.metrics += points }
+            if pending.tail.count < Self.tailLength {
+                pending.tail.append(line)
+            } else {
+                pending.tail[pending.next] = line
+                pending.next = (pending.next + 1) % Self.tailLength
+            }
         }
     }
 
-    /// The last lines printed, for failure reasons.
-    public var tail: [String] { pending.withLock { $0.tail } }
+    /// The last lines printed, oldest first, for failure reasons.
+    public var tail: [String] {
+        pending.withLock { Array($0.tail[$0.next...] + $0.tail[..<$0.next]) }
+    }
 
-    /// Sends what is queued; errors are retried on the next flush (lines are not dropped).
+    /// Sends what is queued; errors are retried on the next flush (lines are not dropped). Flushes
+    /// run one after another, each to its end even if the caller's task is cancelled (a batch cut
+    /// off mid-request might be stored and then sent again).
     public func flush() async {
+        let task = lastFlush.withLock { last -> Task<Void, Never> in
+            let previous = last
+            let next = Task { [self] in
+                await previous?.value
+                await send()
+            }
+            last = next
+            return next
+        }
+        await task.value
+    }
+
+    private func send() async {
         let (lines, metrics) = pending.withLock { pending -> ([(timestamp: Int64, message: String)], [WorkerProtocol.MetricPoint]) in
             defer {
                 pending.lines.removeAll()
@@ -88,11 +116,11 @@ public final class LogShipper: Sendable {
                 end += 1
             }
             let batch = lines[index..<end]
-            let events = batch.map { ["timestamp": $0.timestamp, "message": $0.message] as [String: Any] }
-            let body: [String: Any] = ["logGroupName": Self.group, "logStreamName": stream, "logEvents": events]
             do {
-                let data = try JSONSerialization.data(withJSONObject: body)
-                _ = try await client.json(signingName: "logs", target: "Logs_20140328.PutLogEvents", body: Array(data))
+                // Large batches go compressed: the transport, not the server, bounds a worker's lines a second.
+                let body = Self.putLogEvents(group: Self.group, stream: stream, batch)
+                _ = try await client.json(signingName: "logs", target: "Logs_20140328.PutLogEvents", body: body,
+                                          gzip: body.count >= 64 * 1024)
             } catch let error as ClientError where error.status.map({ (400..<500).contains($0) }) == true && error.code != "ThrottlingException" {
                 // The service refused this batch as it is: retrying it would jam every later line.
                 print("anneal worker: \(batch.count) log line(s) refused: \(error)")
@@ -111,6 +139,59 @@ public final class LogShipper: Sendable {
                 pending.withLock { $0.metrics.insert(contentsOf: metrics, at: 0) }
             }
         }
+    }
+}
+
+extension LogShipper {
+    /// The PutLogEvents body, written directly: JSONSerialization of dictionaries costs more than
+    /// the rest of the path together at hundreds of thousands of lines a second.
+    static func putLogEvents(group: String, stream: String, _ events: ArraySlice<(timestamp: Int64, message: String)>) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(events.reduce(64 + group.utf8.count + stream.utf8.count) { $0 + $1.message.utf8.count + 40 })
+        out += Array(#"{"logGroupName":"#.utf8)
+        appendJSONString(group, to: &out)
+        out += Array(#","logStreamName":"#.utf8)
+        appendJSONString(stream, to: &out)
+        out += Array(#","logEvents":["#.utf8)
+        var first = true
+        for event in events {
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            out += Array(#"{"timestamp":"#.utf8)
+            out += Array(String(event.timestamp).utf8)
+            out += Array(#","message":"#.utf8)
+            appendJSONString(event.message, to: &out)
+            out.append(UInt8(ascii: "}"))
+        }
+        out += Array("]}".utf8)
+        return out
+    }
+
+    private static let hex = Array("0123456789abcdef".utf8)
+
+    /// A JSON string literal of `text`: quotes, backslashes and control characters escaped.
+    static func appendJSONString(_ text: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        var text = text
+        text.withUTF8 { bytes in
+            var start = 0
+            for index in 0..<bytes.count {
+                let byte = bytes[index]
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+                switch byte {
+                case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
+                case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+                case 0x0A: out += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+                case 0x0D: out += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+                case 0x09: out += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+                default: out += [UInt8(ascii: "\\"), UInt8(ascii: "u"), 48, 48, hex[Int(byte >> 4)], hex[Int(byte & 0x0f)]]
+                }
+                start = index + 1
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<bytes.count]))
+        }
+        out.append(UInt8(ascii: "\""))
     }
 }
 

@@ -30,7 +30,7 @@ public struct LogsService: JSONService {
         case "CreateLogStream": try encode(createLogStream(decode(body), context))
         case "DeleteLogStream": try encode(deleteLogStream(decode(body), context))
         case "DescribeLogStreams": try encode(describeLogStreams(decode(body), context))
-        case "PutLogEvents": try encode(putLogEvents(decode(body), context))
+        case "PutLogEvents": try encode(putLogEvents(decodePutLogEvents(body), context))
         case "GetLogEvents": try encode(getLogEvents(decode(body), context))
         case "FilterLogEvents": try encode(filterLogEvents(decode(body), context))
         default: throw AWSError.unknownOperation("\(targetPrefix).\(operation)")
@@ -48,6 +48,12 @@ public struct LogsService: JSONService {
         } catch {
             throw AWSError.serialization("The request body is not valid JSON for this operation")
         }
+    }
+
+    /// The bulk request through its fast reader; JSONDecoder (and its errors) for anything else.
+    private func decodePutLogEvents(_ body: [UInt8]) throws(AWSError) -> LogsShapes.PutLogEvents {
+        if let request = LogsFastJSON.putLogEvents(body) { return request }
+        return try decode(body)
     }
 
     private func encode<T: Encodable>(_ value: T) throws(AWSError) -> [UInt8] {
