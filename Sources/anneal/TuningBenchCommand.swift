@@ -12,6 +12,8 @@ enum TuningBenchCommand {
                                    [--trials 200] [--seeds 20] [--first-seed 0] [--parallel 1] [--jobs 1]
                                    [--initial N] [--candidates N] [--transform shiftedLog|none]
                anneal tuning-bench --factor-at 500   (seconds to build and factor the GP at that many points)
+               anneal tuning-bench --function F --propose-at 200   (seconds per Bayesian proposal after that many
+                                                                   random observations: 7 single proposals, one batch of 8)
         """
 
     static func main(_ arguments: [String]) -> Int32 {
@@ -19,13 +21,16 @@ enum TuningBenchCommand {
         do {
             parsed = try Arguments(arguments, flags: ["help"], options: [
                 "function", "strategy", "trials", "seeds", "first-seed", "parallel", "jobs", "initial", "candidates",
-                "transform", "factor-at"])
+                "transform", "factor-at", "propose-at"])
         } catch {
             printError("anneal tuning-bench: \(error)\n\(usage)")
             return ExitCode.usage
         }
         if parsed.flags.contains("help") { print(usage); return ExitCode.success }
         if let size = parsed.options["factor-at"].flatMap(Int.init) { return factorTiming(size) }
+        if let size = parsed.options["propose-at"].flatMap(Int.init), let function = BenchFunction(rawValue: parsed.options["function"] ?? "") {
+            return proposalTiming(function, observations: size)
+        }
         guard let function = BenchFunction(rawValue: parsed.options["function"] ?? ""),
               let strategyName = parsed.options["strategy"], ["random", "bayesian"].contains(strategyName) else {
             printError("anneal tuning-bench: --function and --strategy are required\n\(usage)")
@@ -63,7 +68,7 @@ enum TuningBenchCommand {
             "function": function.rawValue, "strategy": strategyName, "parallel": parallel, "trials": trials,
             "seeds": runs.map(\.key),
             "curves": runs.map(\.value.curve),
-            "proposals": runs.map { $0.value.timings.map { [Double($0.observations), $0.seconds] } },
+            "proposals": runs.map { $0.value.timings.map { [Double($0.observations), $0.seconds, $0.cpuSeconds] } },
         ]
         guard let data = try? JSONSerialization.data(withJSONObject: output), let text = String(data: data, encoding: .utf8) else {
             return ExitCode.failure
@@ -74,7 +79,9 @@ enum TuningBenchCommand {
 
     struct Run: Sendable {
         var curve: [Double]
-        var timings: [(observations: Int, seconds: Double)]
+        /// Per proposal: wall seconds, and the CPU seconds of the proposing thread (what it costs
+        /// on an idle core, whatever else the machine is doing).
+        var timings: [(observations: Int, seconds: Double, cpuSeconds: Double)]
     }
 
     /// One optimisation: propose `parallel` at a time (the later ones with the earlier as pending),
@@ -82,14 +89,17 @@ enum TuningBenchCommand {
     static func optimise(_ function: BenchFunction, strategy: any TuningStrategy, trials: Int, parallel: Int, seed: UInt64) -> Run {
         var observations: [TuningObservation] = []
         var curve: [Double] = []
-        var timings: [(Int, Double)] = []
+        var timings: [(Int, Double, Double)] = []
         var best = Double.infinity
         while observations.count < trials {
             let batch = min(parallel, trials - observations.count)
             let started = DispatchTime.now().uptimeNanoseconds
+            let cpuStarted = threadCPUSeconds()
             let proposals = strategy.propose(count: batch, observations: observations, pending: [], seed: seed)
+            let cpu = threadCPUSeconds() - cpuStarted
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-            timings.append((observations.count, seconds / Double(max(proposals.count, 1))))
+            let share = Double(max(proposals.count, 1))
+            timings.append((observations.count, seconds / share, cpu / share))
             guard !proposals.isEmpty else { break }
             for configuration in proposals {
                 let x = function.ranges.map { Double(configuration[$0.name] ?? "") ?? .nan }
@@ -102,7 +112,39 @@ enum TuningBenchCommand {
         return Run(curve: curve, timings: timings)
     }
 
-    /// Seconds to build the kernel matrix, factor and invert it for `size` random points in 6-D.
+    /// Seconds per Bayesian proposal with `observations` random observations of `function`.
+    static func proposalTiming(_ function: BenchFunction, observations size: Int) -> Int32 {
+        guard let space = try? SearchSpace(ranges: function.ranges) else { return ExitCode.failure }
+        let observations = RandomStrategy(space: space).propose(count: size, observations: [], pending: [], seed: 1).map { configuration in
+            TuningObservation(configuration: configuration,
+                              loss: function.evaluate(function.ranges.map { Double(configuration[$0.name] ?? "") ?? .nan }))
+        }
+        let strategy = BayesianStrategy(space: space)
+        var singles: [Double] = [], cpus: [Double] = []
+        for seed in 0..<7 {
+            let started = DispatchTime.now().uptimeNanoseconds
+            let cpuStarted = threadCPUSeconds()
+            _ = strategy.propose(count: 1, observations: observations, pending: [], seed: UInt64(seed))
+            cpus.append(threadCPUSeconds() - cpuStarted)
+            singles.append(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+        }
+        let cpuStarted = threadCPUSeconds()
+        _ = strategy.propose(count: 8, observations: observations, pending: [], seed: 7)
+        let batch = threadCPUSeconds() - cpuStarted
+        singles.sort()
+        cpus.sort()
+        print("{\"observations\": \(size), \"wall_median\": \(singles[3]), \"wall_max\": \(singles[6]), "
+            + "\"cpu_median\": \(cpus[3]), \"cpu_max\": \(cpus[6]), \"cpu_batch_of_8\": \(batch)}")
+        return ExitCode.success
+    }
+
+    static func threadCPUSeconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    }
+
+    /// CPU seconds to build the kernel matrix, factor and invert it for `size` random points in 6-D.
     static func factorTiming(_ size: Int) -> Int32 {
         var random = TuningRandom(seed: 1)
         let inputs = (0..<size).map { _ in (0..<6).map { _ in random.unit() } }
@@ -111,9 +153,9 @@ enum TuningBenchCommand {
                                                     logSignalVariance: 0, logNoiseVariance: log(1e-6))
         var times: [Double] = []
         for _ in 0..<5 {
-            let started = DispatchTime.now().uptimeNanoseconds
+            let started = threadCPUSeconds()
             _ = GaussianProcess(inputs: inputs, targets: targets, hyperparameters: hyperparameters)
-            times.append(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+            times.append(threadCPUSeconds() - started)
         }
         print("{\"size\": \(size), \"seconds\": \(times.sorted()[2])}")
         return ExitCode.success
