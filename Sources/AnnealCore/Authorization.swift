@@ -6,10 +6,14 @@ public struct AuthorizationRequest: Sendable, Equatable {
     /// Resource ARN, or `*` where the action takes none.
     public var resource: String
 
-    public init(principal: Principal, action: String, resource: String) {
+    /// Condition keys of the request (`aws:SourceIp`, `aws:SecureTransport`, ...).
+    public var context: [String: [String]]
+
+    public init(principal: Principal, action: String, resource: String, context: [String: [String]] = [:]) {
         self.principal = principal
         self.action = action
         self.resource = resource
+        self.context = context
     }
 }
 
@@ -35,15 +39,22 @@ public struct AdministratorOnlyPolicy: AccessPolicy {
     }
 }
 
-/// What the platform enforces today: the administrator may do everything; the session credentials
-/// of a training job's instances may do what the job needs (`JobSessionPolicy`); anybody else nothing.
+/// What the platform enforces: the administrator may do everything; the session credentials of a
+/// training job's instances may do what the job needs (`JobSessionPolicy`); IAM users what their
+/// identity policies allow (explicit Deny first, then Allow, else denied).
 public struct PlatformPolicy: AccessPolicy {
     public init() {}
 
     public func decide(_ request: AuthorizationRequest) -> AuthorizationDecision {
         if request.principal.isAdministrator { return .allow }
         if let job = request.principal.trainingJob { return JobSessionPolicy(trainingJob: job).decide(request) }
-        return AdministratorOnlyPolicy().decide(request)
+        let who = "User: \(request.principal.arn) is not authorized to perform: \(request.action) on resource: \(request.resource)"
+        switch PolicyEvaluator.evaluate(request.principal.policies,
+                                        PolicyRequest(action: request.action, resource: request.resource, context: request.context)) {
+        case .allow: return .allow
+        case .explicitDeny: return .deny(who + " with an explicit deny in an identity-based policy")
+        case .implicitDeny: return .deny(who + " because no identity-based policy allows the \(request.action) action")
+        }
     }
 }
 

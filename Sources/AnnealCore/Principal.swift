@@ -14,6 +14,9 @@ public struct Principal: Sendable, Equatable {
     public var isAdministrator: Bool
     /// For the session credentials of a training job's instances: the job they are bound to.
     public var trainingJob: String?
+    /// The identity policies that apply (inline and attached), for principals who are not the
+    /// administrator; resolved with the credential.
+    public var policies: [PolicyDocument] = []
 
     public init(accountID: String, kind: Kind = .user, name: String, userID: String, isAdministrator: Bool, trainingJob: String? = nil) {
         self.accountID = accountID

@@ -1,5 +1,6 @@
 import AnnealAWS
 import AnnealCore
+import Foundation
 
 /// What an operation knows of its caller, and the one way it asks whether the caller may act.
 public struct CallContext: Sendable {
@@ -26,8 +27,18 @@ public struct CallContext: Sendable {
     }
 
     /// Throws the protocol's access-denied error unless the policy allows `action` on `resource`.
-    public func authorize(_ action: String, resource: String = "*") throws(AWSError) {
-        let request = AuthorizationRequest(principal: principal, action: action, resource: resource)
+    public func authorize(_ action: String, resource: String = "*", conditions: [String: [String]] = [:]) throws(AWSError) {
+        var keys = conditions
+        keys["aws:SourceIp"] = [remoteAddress]
+        keys["aws:SecureTransport"] = [isSecure ? "true" : "false"]
+        keys["aws:PrincipalArn"] = [principal.arn]
+        keys["aws:userid"] = [principal.userID]
+        keys["aws:PrincipalAccount"] = [principal.accountID]
+        if principal.kind == .user { keys["aws:username"] = [principal.name] }
+        let now = Int64(Date().timeIntervalSince1970)
+        keys["aws:EpochTime"] = [String(now)]
+        keys["aws:CurrentTime"] = [ISO8601Time.format(milliseconds: now * 1000)]
+        let request = AuthorizationRequest(principal: principal, action: action, resource: resource, context: keys)
         if case .deny(let reason) = policy.decide(request) {
             throw AccessErrors.denied(reason, wire: wire)
         }

@@ -39,13 +39,21 @@ public final class CredentialResolver: Sendable {
 
     private let identity: IdentityStore
     private let box: SecretBox
+    /// Where the identity policies of IAM users are (none: users other than the administrator may do nothing).
+    private let iam: IAMStore?
     private let cache = Mutex<[String: ResolvedCredential]>([:])
     /// Signing keys by access key and credential scope: the same for a whole day of requests.
     private let signingKeys = Mutex<[String: [UInt8]]>([:])
 
-    public init(identity: IdentityStore, box: SecretBox) {
+    public init(identity: IdentityStore, box: SecretBox, iam: IAMStore? = nil) {
         self.identity = identity
         self.box = box
+        self.iam = iam
+    }
+
+    /// Forgets every cached credential (after an IAM change: policies, keys, users).
+    public func invalidateAll() {
+        cache.withLock { $0.removeAll() }
     }
 
     /// The credential behind `accessKeyID`. Session keys (`ASIA...`) also need their session token
@@ -79,8 +87,17 @@ public final class CredentialResolver: Sendable {
         guard let record = try? identity.accessKey(accessKeyID), record.isActive,
               let user = try? identity.user(accountID: record.accountID, name: record.userName),
               let secretBytes = try? box.open(record.sealedSecret) else { return nil }
+        var principal = user.principal
+        if !user.isAdministrator, let iam {
+            let documents = (try? iam.effectiveDocuments(accountID: record.accountID, .user, principal: user.name,
+                                                         builtIn: ManagedPolicies.document)) ?? []
+            // Stored documents were checked when they were put; one that no longer parses grants nothing.
+            principal.policies = documents.compactMap { text in
+                (try? JSONValue.parse(Array(text.utf8))).flatMap { try? PolicyDocument.parse($0) }
+            }
+        }
         let resolved = ResolvedCredential(accessKeyID: accessKeyID, secret: String(decoding: secretBytes, as: UTF8.self),
-                                          principal: user.principal)
+                                          principal: principal)
         cache.withLock { $0[accessKeyID] = resolved }
         return resolved
     }

@@ -38,7 +38,7 @@ enum Migrator {
 /// Each feature keeps its migrations in its own file (`Schema+<Feature>.swift`), numbered in the
 /// range reserved for it: identity and objects 1-99, training jobs 100-199, logs 200-299, metrics 300-399, tuning 400-499.
 public enum Schema {
-    public static let migrations: [Migration] = base + sessions + trainingJobs + logs + metrics + tuning
+    public static let migrations: [Migration] = base + sessions + iam + trainingJobs + logs + metrics + tuning
 
     static let base: [Migration] = [
         Migration(version: 1, name: "identity", sql: """

@@ -67,9 +67,12 @@ enum ServeCommand {
         let metricStore = MetricStore(database: database)
         let cloudwatch = CloudWatchService(store: metricStore)
         let workerEndpoint = WorkerEndpoint(metrics: metricStore, metricsPeriodSeconds: config.workerMetricsPeriod)
-        let services = ServiceDirectory(json: [sagemaker, logs, cloudwatch, workerEndpoint], query: [STSService(), cloudwatch],
+        let iamStore = IAMStore(database: database)
+        let credentials = CredentialResolver(identity: identity, box: box, iam: iamStore)
+        let iam = IAMService(store: iamStore, identity: identity, box: box, accountID: admin.accountID,
+                             changed: { credentials.invalidateAll() })
+        let services = ServiceDirectory(json: [sagemaker, logs, cloudwatch, workerEndpoint], query: [STSService(), cloudwatch, iam],
                                         s3: S3Service(storage: objects, region: config.region))
-        let credentials = CredentialResolver(identity: identity, box: box)
         try? identity.deleteSessions(expiredBefore: Int64(Date().timeIntervalSince1970) - 86_400)
         let gateway = Gateway(services: services, credentials: credentials, policy: PlatformPolicy(), metrics: metrics, logger: logger) {
             [(name: "anneal_database_bytes", help: "Size of the SQLite database and its WAL.", value: Double(database.sizeOnDisk))]
