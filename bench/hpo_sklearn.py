@@ -10,16 +10,21 @@ max_leaf_nodes (integer, logarithmic), l2_regularization (continuous, logarithmi
   sourcedir.tar.gz and runs as real training jobs of a hyperparameter tuning job (SageMaker API, boto3)
   on the scikit-learn image, so the platform's scikit-learn runtime runs it; 8 trials at a time.
 - Optuna-TPE: Optuna's TPESampler (constant liar, the 5.x default) driving the SAME script directly,
-  with the runtime's own Python, as subprocesses from 8 worker threads; same budget.
+  with the runtime's own Python, as subprocesses from 8 worker threads; same budget. Each script starts in
+  a session of its own, as the platform starts each training job: with the kernel's autogroup scheduling
+  (sched_autogroup_enabled), 8 scripts sharing the bench's session would share one session's CPU share
+  and, on a machine others load, run 2-3x slower than the platform's trials for the same CPU time.
 
 The first scikit-learn job creates the runtime's virtualenv (pip); a warm-up job does that first and is
-reported apart from the timings. The platform's overhead per trial is the median over trials of
-(training job's CreationTime -> TrainingEndTime) minus the seconds the script itself reports, less the
-same quantity for the direct runs (subprocess wall time minus the script's own seconds), so that the
-hyperparameters' effect on the fit time cancels out. One run, one seed: best values differ by noise
-from run to run; all three use one machine at once, one after another.
+reported apart from the timings. The platform's overhead per trial: the same light configuration run one
+at a time, alternately as a training job and directly (so the machine's other load hits both alike); for
+each, the seconds from start to end (CreationTime -> TrainingEndTime; subprocess wall time) beyond the
+seconds the script reports for itself; the difference of the medians. The table's gap column is the same
+quantity inside each run, at 8 at a time. CPU s sums the scripts' own CPU time, which depends only on
+the configurations tried, hardly on the load: wall times on a shared machine move with the load. One run,
+one seed: best values differ by noise from run to run.
 
-Usage: bench/hpo-sklearn [--smoke] [--trials N] [--parallel N] [--seed N]"""
+Usage: bench/hpo-sklearn [--smoke] [--trials N] [--parallel N] [--seed N] [--pairs N]"""
 import argparse
 import io
 import json
@@ -73,7 +78,8 @@ model = HistGradientBoostingClassifier(
     l2_regularization=args.l2_regularization, max_depth=None if args.max_depth == "none" else int(args.max_depth),
     early_stopping=False, random_state=0)
 scores = cross_val_score(model, x, y, scoring="f1", cv=StratifiedKFold(args.folds, shuffle=True, random_state=0))
-print(f"cv-f1={scores.mean():.6f}; script-seconds={time.time() - STARTED:.3f}", flush=True)
+print(f"cv-f1={scores.mean():.6f}; script-seconds={time.time() - STARTED:.3f} script-cpu={time.process_time():.3f}",
+      flush=True)
 '''
 
 # name: (kind, low, high or values, scaling)
@@ -98,8 +104,15 @@ def parameter_ranges():
     return ranges
 
 
-def script_seconds(text):
-    match = re.search(r"script-seconds=([0-9.]+)", text)
+BEGAN = time.time()
+
+
+def note(message):
+    print(f"[hpo-sklearn {time.time() - BEGAN:6.1f}s] {message}", file=sys.stderr, flush=True)
+
+
+def script_seconds(text, what="seconds"):
+    match = re.search(rf"script-{what}=([0-9.]+)", text)
     return float(match.group(1)) if match else None
 
 
@@ -120,25 +133,42 @@ def training_definition(static):
     }
 
 
-def warm_up(sm, static, timeout):
-    """One plain training job with the image, so that the runtime's virtualenv exists before any timing."""
+def training_job(sm, name, static, timeout):
+    """One plain training job of the script with the image; its description once it has ended."""
     definition = training_definition(static)
-    started = time.time()
     sm.create_training_job(
-        TrainingJobName="hpo-sklearn-warm-up", RoleArn=ROLE, HyperParameters=definition["StaticHyperParameters"],
+        TrainingJobName=name, RoleArn=ROLE, HyperParameters=definition["StaticHyperParameters"],
         AlgorithmSpecification=definition["AlgorithmSpecification"], OutputDataConfig=definition["OutputDataConfig"],
         ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 5},
         StoppingCondition={"MaxRuntimeInSeconds": timeout})
-    deadline = started + timeout
+    deadline = time.time() + timeout
     while time.time() < deadline:
-        job = sm.describe_training_job(TrainingJobName="hpo-sklearn-warm-up")
+        job = sm.describe_training_job(TrainingJobName=name)
         if job["TrainingJobStatus"] in ("Completed", "Failed", "Stopped"):
             break
-        time.sleep(0.5)
+        time.sleep(0.1)
     if job["TrainingJobStatus"] != "Completed":
-        raise SystemExit(f"bench/hpo-sklearn: the warm-up job ended {job['TrainingJobStatus']}: {job.get('FailureReason')}")
-    values = {m["MetricName"]: m["Value"] for m in job.get("FinalMetricDataList", [])}
-    return time.time() - started, values.get(METRIC)
+        raise SystemExit(f"bench/hpo-sklearn: the job {name} ended {job['TrainingJobStatus']}: {job.get('FailureReason')}")
+    return job
+
+
+def overhead_pairs(srv, sm, python, script, rounds):
+    """The same light configuration, one at a time, alternately as a training job and directly: seconds
+    beyond the script's own, per start (so the machine's other load hits both alike)."""
+    light = {"rows": 200, "folds": 3, "max_iter": 20}
+    platform, direct = [], []
+    for index in range(rounds):
+        name = f"hpo-sklearn-pair-{index}"
+        job = training_job(sm, name, light, timeout=300)
+        seconds = logged_script_seconds(srv, name)
+        if seconds is None:
+            raise SystemExit(f"bench/hpo-sklearn: {name} logged no script-seconds line")
+        platform.append((job["TrainingEndTime"] - job["CreationTime"]).total_seconds() - seconds)
+        argv = [python, str(script)] + [part for key, value in light.items() for part in (f"--{key}", str(value))]
+        started = time.time()
+        out = subprocess.run(argv, capture_output=True, text=True, check=True, start_new_session=True)
+        direct.append(time.time() - started - script_seconds(out.stdout))
+    return platform, direct
 
 
 def tuning_job(srv, sm, name, strategy, trials, parallel, seed, static, timeout):
@@ -174,36 +204,34 @@ def tuning_job(srv, sm, name, strategy, trials, parallel, seed, static, timeout)
         token = page.get("NextToken")
         if not token:
             break
-    values, overheads, script_times = [], [], []
+    values, overheads, script_times, cpu = [], [], [], 0.0
     for summary in summaries:
         objective = summary.get("FinalHyperParameterTuningJobObjectiveMetric")
         if summary["TrainingJobStatus"] == "Completed" and objective:
             values.append(objective["Value"])
         child = sm.describe_training_job(TrainingJobName=summary["TrainingJobName"])
-        log = srv.home / "jobs" / summary["TrainingJobName"] / "algo-1.worker.log"
-        seconds = script_seconds(log.read_text(errors="replace")) if log.exists() else None
-        if seconds is None:
-            seconds = logged_script_seconds(srv, summary["TrainingJobName"])
+        seconds = logged_script_seconds(srv, summary["TrainingJobName"])
         if seconds is not None and child.get("TrainingEndTime"):
             total = (child["TrainingEndTime"] - child["CreationTime"]).total_seconds()
             overheads.append(total - seconds)
             script_times.append(seconds)
+            cpu += logged_script_seconds(srv, summary["TrainingJobName"], "cpu") or 0.0
     best = job.get("BestTrainingJob", {})
     return {"row": f"Anneal-{strategy}", "best": max(values) if values else None, "trials": len(summaries),
-            "succeeded": len(values), "wall": wall, "overheads": overheads, "script": script_times,
+            "succeeded": len(values), "wall": wall, "cpu": cpu, "overheads": overheads, "script": script_times,
             "most_running": most_running, "status": job["HyperParameterTuningJobStatus"],
             "failure": job.get("FailureReason"), "best_params": best.get("TunedHyperParameters"),
             "best_job_value": best.get("FinalHyperParameterTuningJobObjectiveMetric", {}).get("Value")}
 
 
-def logged_script_seconds(srv, name):
+def logged_script_seconds(srv, name, what="seconds"):
     """The script's own line, from CloudWatch Logs, where the worker log does not hold it."""
     logs = srv.client("logs")
     group = "/aws/sagemaker/TrainingJobs"
     for stream in logs.describe_log_streams(logGroupName=group, logStreamNamePrefix=f"{name}/")["logStreams"]:
         events = logs.get_log_events(logGroupName=group, logStreamName=stream["logStreamName"], startFromHead=True)["events"]
         for event in events:
-            seconds = script_seconds(event["message"])
+            seconds = script_seconds(event["message"], what)
             if seconds is not None:
                 return seconds
     return None
@@ -217,6 +245,7 @@ def optuna_tpe(python, script, trials, parallel, seed, static):
     lock = threading.Lock()
     overheads, script_times, failures = [], [], []
     running = {"now": 0, "most": 0}
+    cpu = [0.0]
 
     def objective(trial):
         params = {}
@@ -235,7 +264,7 @@ def optuna_tpe(python, script, trials, parallel, seed, static):
             running["most"] = max(running["most"], running["now"])
         started = time.time()
         try:
-            out = subprocess.run(argv, capture_output=True, text=True)
+            out = subprocess.run(argv, capture_output=True, text=True, start_new_session=True)
         finally:
             elapsed = time.time() - started
             with lock:
@@ -249,6 +278,7 @@ def optuna_tpe(python, script, trials, parallel, seed, static):
         with lock:
             overheads.append(elapsed - seconds)
             script_times.append(seconds)
+            cpu[0] += script_seconds(out.stdout, "cpu")
         return float(match.group(1))
 
     study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed))
@@ -257,7 +287,7 @@ def optuna_tpe(python, script, trials, parallel, seed, static):
     wall = time.time() - started
     done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
     return {"row": "Optuna-TPE (direct)", "best": max(t.value for t in done) if done else None,
-            "trials": len(study.trials), "succeeded": len(done), "wall": wall, "overheads": overheads,
+            "trials": len(study.trials), "succeeded": len(done), "wall": wall, "cpu": cpu[0], "overheads": overheads,
             "script": script_times, "most_running": running["most"], "status": "Completed" if done else "Failed",
             "failure": failures[0] if failures else None,
             "best_params": study.best_params if done else None}
@@ -269,10 +299,11 @@ def main():
     parser.add_argument("--trials", type=int, default=40)
     parser.add_argument("--parallel", type=int, default=8)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--pairs", type=int, default=5, help="alternating platform/direct runs for the overhead")
     args = parser.parse_args()
     static = {}
     if args.smoke:
-        args.trials, args.parallel = 4, 2
+        args.trials, args.parallel, args.pairs = 4, 2, 2
         static = {"rows": 200, "folds": 3}
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -289,38 +320,49 @@ def main():
                 archive.add(script, arcname="tune_hgb.py")
             s3.put_object(Bucket="hpo-sklearn", Key="code/sourcedir.tar.gz", Body=buffer.getvalue())
 
-            warm_seconds, warm_value = warm_up(sm, static, timeout=900)
-            python = srv.home / "runtimes" / "sklearn-1.2" / "bin" / "python"
-            version = subprocess.run([str(python), "-c", "import sklearn; print(sklearn.__version__)"],
+            note("server up; warm-up job (the scikit-learn runtime is created on first use)")
+            started = time.time()
+            warm = training_job(sm, "hpo-sklearn-warm-up", static, timeout=900)
+            warm_seconds = time.time() - started
+            warm_value = {m["MetricName"]: m["Value"] for m in warm.get("FinalMetricDataList", [])}.get(METRIC)
+            python = str(srv.home / "runtimes" / "sklearn-1.2" / "bin" / "python")
+            version = subprocess.run([python, "-c", "import sklearn; print(sklearn.__version__)"],
                                      capture_output=True, text=True, check=True).stdout.strip()
+            note("overhead pairs")
+            pair_platform, pair_direct = overhead_pairs(srv, sm, python, script, args.pairs)
             budget = 120 + args.trials * 60
             for strategy in ("Bayesian", "Random"):
+                note(f"Anneal {strategy} tuning job")
                 results.append(tuning_job(srv, sm, f"hpo-sklearn-{strategy.lower()}", strategy, args.trials,
                                           args.parallel, args.seed, static, budget))
         finally:
             srv.stop(check=False)
             serve_log = srv.log_text()
-        results.append(optuna_tpe(str(python), script, args.trials, args.parallel, args.seed, static))
+        note("Optuna TPE")
+        results.append(optuna_tpe(python, script, args.trials, args.parallel, args.seed, static))
 
-    direct_overhead = statistics.median(results[-1]["overheads"]) if results[-1]["overheads"] else 0.0
+    note("done")
     data = "200 rows, 3-fold" if args.smoke else "569 rows, 5-fold"
-    print(f"bench/hpo-sklearn: HistGradientBoostingClassifier on load_breast_cancer ({data}), maximise CV F1; "
-          f"{args.trials} trials, {args.parallel} at a time, seed {args.seed}; scikit-learn {version}")
-    print(f"warm-up job (creates the scikit-learn runtime, not timed below): {warm_seconds:.1f} s, F1 {warm_value}")
-    print(f"{'run':<22} {'best F1':>9} {'trials':>7} {'ok':>4} {'max par':>8} {'wall s':>8} "
-          f"{'wall/trial':>10} {'script s':>9} {'overhead s':>11}")
+    print(f"bench/hpo-sklearn: HistGradientBoostingClassifier on load_breast_cancer ({data}), maximise CV F1 over "
+          f"{len(SPACE)} hyperparameters; {args.trials} trials, {args.parallel} at a time, seed {args.seed}; "
+          f"scikit-learn {version}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end")
+    print(f"warm-up job (creates the scikit-learn runtime; not in any timing below): {warm_seconds:.1f} s, F1 {warm_value}")
+    print(f"{'run':<21} {'best F1':>8} {'trials':>6} {'ok':>3} {'par':>3} {'wall s':>7} {'wall/trial':>10} "
+          f"{'CPU s':>6} {'script s':>8} {'gap s':>6}")
     for r in results:
-        overhead = statistics.median(r["overheads"]) if r["overheads"] else float("nan")
+        gap = statistics.median(r["overheads"]) if r["overheads"] else float("nan")
         script_median = statistics.median(r["script"]) if r["script"] else float("nan")
         best = f"{r['best']:.5f}" if r["best"] is not None else "-"
-        print(f"{r['row']:<22} {best:>9} {r['trials']:>7} {r['succeeded']:>4} {r['most_running']:>8} {r['wall']:>8.1f} "
-              f"{r['wall'] / max(1, r['trials']):>10.2f} {script_median:>9.2f} {overhead:>11.3f}")
-    print("overhead s: median per trial of (start -> end) minus the script's own seconds (CreationTime -> "
-          "TrainingEndTime for a training job; subprocess wall time for a direct run)")
-    for r in results[:2]:
-        if r["overheads"]:
-            print(f"platform overhead per trial, {r['row']}: "
-                  f"{statistics.median(r['overheads']) - direct_overhead:.3f} s beyond a direct run (median)")
+        print(f"{r['row']:<21} {best:>8} {r['trials']:>6} {r['succeeded']:>3} {r['most_running']:>3} {r['wall']:>7.1f} "
+              f"{r['wall'] / max(1, r['trials']):>10.2f} {r['cpu']:>6.1f} {script_median:>8.2f} {gap:>6.2f}")
+    print("par: most trials seen running at once; CPU s: the scripts' own CPU seconds, summed over the trials (what "
+          "the configurations tried cost, whatever the load); script s: median seconds the script reports for itself; gap s: median per "
+          "trial of start -> end (CreationTime -> TrainingEndTime; subprocess wall time) minus the script's seconds, "
+          "under the run's own load")
+    platform, direct = statistics.median(pair_platform), statistics.median(pair_direct)
+    print(f"platform overhead per trial (same light configuration, one at a time, {args.pairs} alternating pairs, "
+          f"medians): training job {platform:.3f} s, direct {direct:.3f} s beyond the script's own seconds: "
+          f"{platform - direct:.3f} s per trial")
     for r in results:
         print(f"best of {r['row']}: {r['best_params']}")
     ok = True
