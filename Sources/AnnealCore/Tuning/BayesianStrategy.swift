@@ -47,9 +47,17 @@ public struct BayesianStrategy: TuningStrategy {
         let first = observations.count + pending.count
         var proposals: [Configuration] = []
         var model: AcquisitionSearch?
+        var modelFailed = false
         for position in 0..<count {
             let trial = first + position
-            if trial < initialDesignSize || observed.count < 2 {
+            if model == nil && !modelFailed && trial >= initialDesignSize && observed.count >= 2 {
+                model = AcquisitionSearch(space: space, observed: observed, outputTransform: outputTransform,
+                                          fantasies: pendingUnits + proposals.compactMap { space.unitPoint($0) })
+                modelFailed = model == nil
+            }
+            // The design, or random points while there is nothing to model (or the model cannot be
+            // factored, which only non-finite or degenerate losses can cause).
+            if trial < initialDesignSize || model == nil {
                 var random = TuningRandom(seed: seed, stream: 4, index: UInt64(trial))
                 var unit = trial < initialDesignSize ? designPoint(trial, seed: seed) : (0..<space.dimension).map { _ in random.unit() }
                 var configuration = space.configuration(unit: unit)
@@ -64,11 +72,7 @@ public struct BayesianStrategy: TuningStrategy {
                 proposals.append(configuration)
                 continue
             }
-            if model == nil {
-                model = AcquisitionSearch(space: space, observed: observed, outputTransform: outputTransform,
-                                          fantasies: pendingUnits + proposals.compactMap { space.unitPoint($0) })
-            }
-            guard var search = model else { break }
+            guard var search = model else { continue }
             var random = TuningRandom(seed: seed, stream: 3, index: UInt64(trial))
             let unit = search.maximise(candidates: candidateCount, localStarts: localSearchStarts, taken: taken, random: &random)
             let configuration = space.configuration(unit: unit)
