@@ -48,7 +48,9 @@ final class APIExchange: HTTPExchange {
             serviceName = service.name
         }
         switch gateway.credentials.resolve(parsed.credential.accessKeyId, sessionToken: parsed.securityToken, now: gateway.config.clock()) {
-        case .found(let resolved): credential = resolved
+        case .found(let resolved):
+            credential = resolved
+            gateway.credentials.noteUse(resolved, at: gateway.config.clock())
         case .unknown, .inactive: return fail(AccessErrors.unknownKey(wire: wire))
         case .invalidToken: return fail(AccessErrors.invalidToken(wire: wire))
         case .expired: return fail(AccessErrors.expiredToken(wire: wire))

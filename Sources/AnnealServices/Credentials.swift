@@ -51,6 +51,20 @@ public final class CredentialResolver: Sendable {
         self.iam = iam
     }
 
+    private let lastUse = Mutex<[String: Int64]>([:])
+
+    /// Records that a long-term key was used (GetAccessKeyLastUsed), at most once a minute per key
+    /// so the hot path writes to the database rarely.
+    public func noteUse(_ credential: ResolvedCredential, at now: Int64) {
+        guard credential.tokenSHA256 == nil else { return }
+        let due = lastUse.withLock { uses -> Bool in
+            if let last = uses[credential.accessKeyID], now - last < 60 { return false }
+            uses[credential.accessKeyID] = now
+            return true
+        }
+        if due { try? identity.touchAccessKey(credential.accessKeyID, at: now) }
+    }
+
     /// Forgets every cached credential (after an IAM change: policies, keys, users).
     public func invalidateAll() {
         cache.withLock { $0.removeAll() }
