@@ -90,9 +90,13 @@ public final class CredentialResolver: Sendable {
             guard let record = try? identity.session(accessKeyID), let secretBytes = try? box.open(record.sealedSecret),
                   let tokenHash = Hex.decode(record.tokenSHA256) else { return nil }
             let roleName = record.roleARN.split(separator: "/").last.map(String.init) ?? "role"
-            let principal = Principal(accountID: record.accountID, kind: .assumedRole, name: roleName + "/" + record.sessionName,
+            var principal = Principal(accountID: record.accountID, kind: .assumedRole, name: roleName + "/" + record.sessionName,
                                       userID: "AROA" + String(accessKeyID.dropFirst(4)) + ":" + record.sessionName,
                                       isAdministrator: false, trainingJob: record.trainingJob)
+            if record.trainingJob == nil, let iam {
+                principal.policies = Self.parsed((try? iam.effectiveDocuments(accountID: record.accountID, .role, principal: roleName,
+                                                                             builtIn: ManagedPolicies.document)) ?? [])
+            }
             let resolved = ResolvedCredential(accessKeyID: accessKeyID, secret: String(decoding: secretBytes, as: UTF8.self),
                                               principal: principal, tokenSHA256: tokenHash, expiresAt: record.expiresAt)
             cache.withLock { $0[accessKeyID] = resolved }
@@ -105,10 +109,7 @@ public final class CredentialResolver: Sendable {
         if !user.isAdministrator, let iam {
             let documents = (try? iam.effectiveDocuments(accountID: record.accountID, .user, principal: user.name,
                                                          builtIn: ManagedPolicies.document)) ?? []
-            // Stored documents were checked when they were put; one that no longer parses grants nothing.
-            principal.policies = documents.compactMap { text in
-                (try? JSONValue.parse(Array(text.utf8))).flatMap { try? PolicyDocument.parse($0) }
-            }
+            principal.policies = Self.parsed(documents)
         }
         let resolved = ResolvedCredential(accessKeyID: accessKeyID, secret: String(decoding: secretBytes, as: UTF8.self),
                                           principal: principal)
@@ -117,6 +118,11 @@ public final class CredentialResolver: Sendable {
     }
 
     static let sessionKeyPrefix = "ASIA"
+
+    /// Stored documents were checked when they were put; one that no longer parses grants nothing.
+    static func parsed(_ documents: [String]) -> [PolicyDocument] {
+        documents.compactMap { text in (try? JSONValue.parse(Array(text.utf8))).flatMap { try? PolicyDocument.parse($0) } }
+    }
 
     /// New session credentials for `roleARN`, bound to `trainingJob`, valid for `lifetime` seconds:
     /// stored (secret sealed, token as its hash) before they are handed out.

@@ -71,7 +71,7 @@ enum ServeCommand {
         let credentials = CredentialResolver(identity: identity, box: box, iam: iamStore)
         let iam = IAMService(store: iamStore, identity: identity, box: box, accountID: admin.accountID,
                              changed: { credentials.invalidateAll() })
-        let services = ServiceDirectory(json: [sagemaker, logs, cloudwatch, workerEndpoint], query: [STSService(), cloudwatch, iam],
+        let services = ServiceDirectory(json: [sagemaker, logs, cloudwatch, workerEndpoint], query: [STSService(roles: iamStore, credentials: credentials), cloudwatch, iam],
                                         s3: S3Service(storage: objects, region: config.region))
         try? identity.deleteSessions(expiredBefore: Int64(Date().timeIntervalSince1970) - 86_400)
         let gateway = Gateway(services: services, credentials: credentials, policy: PlatformPolicy(), metrics: metrics, logger: logger) {

@@ -133,3 +133,35 @@ def test_roles_and_managed_policies(server):
     malformed = error(iam.create_policy, PolicyName="bad", PolicyDocument='{"Statement": [{"Effect": "Allow", "Action": "s3:*"}]}')
     assert malformed["Code"] == "MalformedPolicyDocument" and "Resource" in malformed["Message"]
     assert error(iam.attach_user_policy, UserName="nobody", PolicyArn="arn:aws:iam::aws:policy/AmazonSageMakerReadOnly")["Code"] == "NoSuchEntity"
+
+
+def test_assume_role_gives_a_session_with_the_roles_policies(server):
+    iam, sts, s3 = server.client("iam"), server.client("sts"), server.client("s3")
+    account = sts.get_caller_identity()["Account"]
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+                                                     "Action": "sts:AssumeRole"}]}
+    iam.create_role(RoleName="Reader", AssumeRolePolicyDocument=json.dumps(trust))
+    iam.put_role_policy(RoleName="Reader", PolicyName="read", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::shared/*"},
+            {"Effect": "Allow", "Action": "sts:GetCallerIdentity", "Resource": "*"}]}))
+    s3.create_bucket(Bucket="shared")
+    s3.put_object(Bucket="shared", Key="k", Body=b"v")
+    creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/Reader", RoleSessionName="job-7", DurationSeconds=900)["Credentials"]
+    assert creds["AccessKeyId"].startswith("ASIA") and creds["SessionToken"]
+    session = boto3.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                            aws_session_token=creds["SessionToken"], region_name=server.region())
+    config = Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"})
+    assert session.client("sts", endpoint_url=server.endpoint, config=config).get_caller_identity()["Arn"] == \
+        f"arn:aws:sts::{account}:assumed-role/Reader/job-7"
+    role_s3 = session.client("s3", endpoint_url=server.endpoint, config=config)
+    assert role_s3.get_object(Bucket="shared", Key="k")["Body"].read() == b"v"
+    assert error(role_s3.put_object, Bucket="shared", Key="x", Body=b"x")["Code"] == "AccessDenied"
+    # A user the trust policy does not name, or without sts:AssumeRole, is refused.
+    iam.create_user(UserName="erin")
+    key = iam.create_access_key(UserName="erin")["AccessKey"]
+    refused = error(as_user(server, "sts", key).assume_role, RoleArn=f"arn:aws:iam::{account}:role/Reader", RoleSessionName="xy")
+    assert refused["Code"] == "AccessDenied" and "sts:AssumeRole" in refused["Message"]
+    assert error(sts.assume_role, RoleArn=f"arn:aws:iam::{account}:role/Nope", RoleSessionName="xy")["Code"] == "AccessDenied"
+    assert error(sts.assume_role, RoleArn=f"arn:aws:iam::{account}:role/Reader", RoleSessionName="xy",
+                 DurationSeconds=99999)["Code"] == "ValidationError"
