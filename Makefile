@@ -28,6 +28,7 @@ bench-smoke: build
 	bench/http --smoke
 	bench/s3 --smoke
 	bench/startup --smoke
+	bench/capacity --smoke
 	bench/logs --smoke
 	bench/hpo --smoke
 	bench/hpo-sklearn --smoke
@@ -36,6 +37,7 @@ bench: build
 	bench/http
 	bench/s3
 	bench/startup
+	bench/capacity
 	bench/logs
 	bench/hpo
 	bench/hpo-sklearn

@@ -4,10 +4,12 @@ import Foundation
 import Glibc
 import Synchronization
 
-/// Runs training jobs on this machine: one `anneal worker` process per instance, started when a job
-/// is created, signalled to stop (StopTrainingJob, MaxRuntimeInSeconds), and watched until every
-/// instance has ended. It decides nothing the job's state machine decides: it turns what happens to
-/// processes into lifecycle events and records them.
+/// Runs training jobs on this machine's capacity pools: asks the scheduler (`CapacityScheduler`, in
+/// the core) where each job's instances go, records every instance launch and release, starts one
+/// `anneal worker` process per instance, signals stops (StopTrainingJob, MaxRuntimeInSeconds,
+/// MaxWaitTimeInSeconds) and spot interruptions, and watches workers until every instance has
+/// ended. It decides nothing the scheduler or the job's state machine decides: it carries out their
+/// decisions and turns what happens to processes into lifecycle events.
 public final class Supervisor: Sendable {
     public struct Config: Sendable {
         public var workerExecutable: String
@@ -18,11 +20,18 @@ public final class Supervisor: Sendable {
         public var stopGraceSeconds: Int
         /// Session credentials for one instance of a job (scoped to that job, lasting as long as it may run).
         public var credentials: @Sendable (TrainingJob) throws -> WorkerCredentials
-        /// Instances that may run at once on this machine; later jobs wait, first in first out.
+        /// Instances that may run at once over all pools (`--max-instances`); later jobs wait.
         public var capacity: Int
+        /// The on-demand and spot pools; by default both are this machine (`CapacityPool.machine`).
+        public var pools: [CapacityPool]
+        public var catalog: InstanceCatalog
+        /// When spot instances are taken back (besides `reclaim`).
+        public var market: SpotMarket
 
         public init(workerExecutable: String, controlPlane: URL, region: String, jobsDirectory: String, runtimesDirectory: String,
-                    stopGraceSeconds: Int, capacity: Int, credentials: @escaping @Sendable (TrainingJob) throws -> WorkerCredentials) {
+                    stopGraceSeconds: Int, capacity: Int, pools: [CapacityPool]? = nil, catalog: InstanceCatalog = InstanceCatalog(),
+                    market: SpotMarket = SpotMarket(),
+                    credentials: @escaping @Sendable (TrainingJob) throws -> WorkerCredentials) {
             self.capacity = max(1, capacity)
             self.workerExecutable = workerExecutable
             self.controlPlane = controlPlane
@@ -31,6 +40,9 @@ public final class Supervisor: Sendable {
             self.runtimesDirectory = runtimesDirectory
             self.stopGraceSeconds = stopGraceSeconds
             self.credentials = credentials
+            self.pools = pools ?? PoolKind.allCases.map { MachineResources.pool($0, overcommit: MachineResources.defaultOvercommit) }
+            self.catalog = catalog
+            self.market = market
         }
     }
 
@@ -47,40 +59,63 @@ public final class Supervisor: Sendable {
         }
     }
 
+    /// One attempt of a job on its instances.
     struct Run {
+        var instances: [Int: CapacityInstance]
         var workers: [Int: Int32] = [:]
         var exits: [Int: ProcessExit] = [:]
         var outcomes: [Int: (succeeded: Bool, reason: String?)] = [:]
         var stopCause: StopCause?
+        /// Set when the spot market (or an operator) took an instance back.
+        var interruption: String?
         var launchedAt: Double
         var maxRuntime: Int
-        var hosts: Int
+        var hosts: Int { instances.count }
+    }
+
+    struct State {
+        var scheduler: CapacityScheduler
+        var market: SpotMarket
+        var runs: [String: Run] = [:]
+        /// Spot jobs not finished yet, and when their MaxWaitTimeInSeconds ends.
+        var waitDeadlines: [String: Double] = [:]
+        /// MaxRuntimeInSeconds of each job asking for capacity (read once, outside the decisions).
+        var maxRuntimes: [String: Int] = [:]
+        var lastTick: Double
     }
 
     let config: Config
     let jobs: TrainingJobStore
+    let records: CapacityStore?
     let processes: ChildProcesses
     let clock: @Sendable () -> Double
     let note: @Sendable (String, [(String, String)]) -> Void
-    private let runs = Mutex<[String: Run]>([:])
-    /// Jobs waiting for capacity, in arrival order.
-    private let waiting = Mutex<[String]>([])
+    let state: Mutex<State>
+    /// CPU time spent deciding (scheduler calls), for `anneal capacity` and the capacity bench.
+    let decisionNanoseconds = Atomic<Int>(0)
+    let decisions = Atomic<Int>(0)
 
-    public init(config: Config, jobs: TrainingJobStore, processes: ChildProcesses = ChildProcesses(),
+    public init(config: Config, jobs: TrainingJobStore, records: CapacityStore? = nil, processes: ChildProcesses = ChildProcesses(),
                 clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
                 note: @escaping @Sendable (String, [(String, String)]) -> Void = { _, _ in }) {
         self.config = config
         self.jobs = jobs
+        self.records = records
         self.processes = processes
         self.clock = clock
         self.note = note
+        let next = (try? records?.nextSequence()) ?? 1
+        state = Mutex(State(scheduler: CapacityScheduler(pools: config.pools, maxInstances: config.capacity, nextSequence: next),
+                            market: config.market, lastTick: clock()))
     }
 
-    /// At start: jobs still waiting for capacity (or launched but not yet running their code) go back
-    /// in the queue in their original order. Jobs whose instances ran lost them with the platform
-    /// (workers die with the server): they restart where RetryStrategy allows, else end with a reason
-    /// that says so. Then the MaxRuntime watch.
+    /// At start: instances recorded as running died with the previous server and are released. Jobs
+    /// still waiting for capacity (or launched but not yet running their code) go back in the queue in
+    /// their original order. Jobs whose instances ran lost them with the platform: spot jobs are
+    /// interrupted and restart, others restart where RetryStrategy allows, else end with a reason that
+    /// says so. Then the clock: MaxRuntime, MaxWait, MaxPending and the spot market, once a second.
     public func start() {
+        try? records?.releaseAll(reason: "the platform stopped", at: clock())
         let lost = "InternalServerError: Anneal stopped while this job ran and its instances were lost; start the job again."
         for job in ((try? jobs.unfinished()) ?? []).sorted(by: { $0.creationTime < $1.creationTime }) {
             let name = job.spec.name
@@ -89,78 +124,117 @@ public final class Supervisor: Sendable {
             } else if [.pending, .starting, .restarting, .interrupted].contains(job.secondaryStatus) {
                 note("job_requeued", [("job", name)])
                 launch(name)
+            } else if job.spec.managedSpot {
+                interrupted(job, "Training job interrupted: its spot instances were lost when the platform stopped")
             } else if !retry(job, after: lost) {
                 record(name, .failed(reason: lost))
             }
         }
         let timer = Thread { [self] in
             while true {
-                sleep(1)
-                checkRuntimes()
+                usleep(250_000)
+                tick()
             }
         }
         timer.name = "anneal-supervisor"
         timer.start()
     }
 
-    /// Starts one worker per instance, or queues the job until enough instances are free.
+    /// Why a job with this spec could never be placed (the limit, worded for ResourceLimitExceeded);
+    /// nil when it can run, now or later.
+    public func neverFits(_ spec: TrainingJobSpec) -> String? {
+        guard let type = config.catalog[spec.instanceType] else {
+            return "The instance type \(spec.instanceType) is not in this platform's instance catalog, so no pool can place it."
+        }
+        return state.withLock { $0.scheduler.neverFits(type, count: max(1, spec.instanceCount), pool: spec.managedSpot ? .spot : .onDemand) }
+    }
+
+    /// Asks the scheduler for the job's instances: they start now, or the job waits (Pending).
     public func launch(_ name: String) {
-        waiting.withLock { $0.append(name) }
-        admit()
-        if waiting.withLock({ $0.contains(name) }) {
-            record(name, .pending("Waiting for capacity: all \(config.capacity) instance slots of this machine are in use"))
+        guard let job = try? jobs.job(named: name) else { return }
+        guard job.status == .inProgress else {
+            // Stopped before any instance started (StopTrainingJob raced the launch).
+            if job.status == .stopping { record(name, .stopped(cause: .user)) }
+            return
+        }
+        guard let type = config.catalog[job.spec.instanceType] else {
+            record(name, .failed(reason: "ResourceLimitExceeded: " + (neverFits(job.spec) ?? "unknown instance type")))
+            return
+        }
+        let restarted = job.transitions.contains { $0.status == .interrupted || $0.status == .restarting }
+        let request = CapacityRequest(job: name, type: type, count: job.spec.instanceCount, pool: job.spec.managedSpot ? .spot : .onDemand,
+                                      priority: Int(job.spec.tags["anneal:priority"] ?? "") ?? 0, group: job.spec.tuningJobARN,
+                                      submittedAt: job.creationTime, maxPendingSeconds: restarted ? nil : job.spec.maxPendingSeconds)
+        let deadline = job.spec.managedSpot ? job.spec.maxWaitSeconds.map { job.creationTime + Double($0) } : nil
+        decide { state in
+            if let deadline { state.waitDeadlines[name] = deadline }
+            state.maxRuntimes[name] = job.spec.maxRuntimeSeconds
+            return state.scheduler.submit(request, at: self.clock())
         }
     }
 
-    /// Starts waiting jobs, in order, while their instances fit.
-    private func admit() {
-        while true {
-            let next: (String, TrainingJob)? = waiting.withLock { queue in
-                while let name = queue.first {
-                    guard let job = try? jobs.job(named: name), job.status == .inProgress else {
-                        queue.removeFirst()
-                        // Stopped before any instance started (StopTrainingJob raced the launch).
-                        if (try? jobs.job(named: name))?.status == .stopping { record(name, .stopped(cause: .user)) }
-                        continue
-                    }
-                    let hosts = max(1, job.spec.instanceCount)
-                    let fits = runs.withLock { runs -> Bool in
-                        let used = runs.values.reduce(0) { $0 + $1.hosts }
-                        guard used + hosts <= config.capacity || used == 0 else { return false }
-                        runs[name] = Run(launchedAt: clock(), maxRuntime: job.spec.maxRuntimeSeconds, hosts: hosts)
-                        return true
-                    }
-                    guard fits else {
-                        if job.secondaryStatus != .pending {
-                            record(name, .pending("Waiting for capacity: all \(config.capacity) instance slots of this machine are in use"))
-                        }
-                        return nil
-                    }
-                    queue.removeFirst()
-                    return (name, job)
+    /// Runs a scheduler step under the lock (opening a `Run` for each job it places, so a stop that
+    /// comes next finds it), then carries out what it decided.
+    func decide(_ step: (inout State) -> [CapacityDecision]) {
+        let started = DispatchTime.now().uptimeNanoseconds
+        let now = clock()
+        let decided: [(CapacityDecision, Int)] = state.withLock { state in
+            step(&state).map { decision in
+                if case .launch(let name, let instances) = decision {
+                    let runtime = state.maxRuntimes[name] ?? TrainingJobSpec.defaultMaxRuntimeSeconds
+                    state.runs[name] = Run(instances: Dictionary(uniqueKeysWithValues: instances.map { ($0.host, $0) }),
+                                           launchedAt: now, maxRuntime: runtime)
+                    for instance in instances where instance.pool == .spot { state.market.launched(instance.id, at: now) }
                 }
-                return nil
+                return (decision, state.scheduler.nextSequence)
             }
-            guard let (name, job) = next else { return }
-            start(name, job)
+        }
+        decisionNanoseconds.add(Int(DispatchTime.now().uptimeNanoseconds - started), ordering: .relaxed)
+        decisions.add(1, ordering: .relaxed)
+        for (decision, _) in decided { carryOut(decision, at: now) }
+    }
+
+    private func carryOut(_ decision: CapacityDecision, at now: Double) {
+        switch decision {
+        case .launch(let name, let instances):
+            for instance in instances {
+                let sequence = Int(instance.id.dropFirst(2)) ?? 0
+                try? records?.launched(instance, sequence: sequence, at: now)
+                note("instance_launched", [("job", name), ("instance", instance.id), ("pool", instance.pool.rawValue),
+                                           ("type", instance.type.name), ("host", "algo-\(instance.host)")])
+            }
+            guard let job = try? jobs.job(named: name) else { return }
+            start(name, job, instances)
+        case .reject(let name, let reason):
+            record(name, .failed(reason: "ResourceLimitExceeded: " + reason))
+        case .wait(let name, let reason):
+            record(name, .pending(reason))
+        case .pendingExpired(let name):
+            note("max_pending_exceeded", [("job", name)])
+            record(name, .failed(reason: "CapacityError: Unable to provision requested ML compute capacity within "
+                + "MaxPendingTimeInSeconds. Retry later, or with another instance type."))
         }
     }
 
-    private func start(_ name: String, _ job: TrainingJob) {
-        let hosts = max(1, job.spec.instanceCount)
+    private func start(_ name: String, _ job: TrainingJob, _ instances: [CapacityInstance]) {
         record(name, .launching)
-        for host in 1...hosts {
+        for instance in instances {
             do {
-                try startWorker(name, host: host, credentials: config.credentials(job))
+                try startWorker(name, host: instance.host, instance: instance.id, credentials: config.credentials(job))
             } catch {
-                record(name, .failed(reason: "InternalServerError: cannot start the instance algo-\(host): \(error)"))
+                record(name, .failed(reason: "InternalServerError: cannot start the instance algo-\(instance.host): \(error)"))
                 stop(name, cause: .user, alreadyRecorded: true)
+                // Instances whose workers never started end now.
+                let unstarted = state.withLock { state in
+                    instances.filter { state.runs[name]?.workers[$0.host] == nil }.map(\.host)
+                }
+                for host in unstarted { workerExited(name, host: host, exit: .exited(127)) }
                 return
             }
         }
     }
 
-    private func startWorker(_ name: String, host: Int, credentials: WorkerCredentials) throws {
+    private func startWorker(_ name: String, host: Int, instance: String, credentials: WorkerCredentials) throws {
         let directory = "\(config.jobsDirectory)/\(name)/algo-\(host)"
         try? FileManager.default.removeItem(atPath: directory)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -172,34 +246,48 @@ public final class Supervisor: Sendable {
                          "--job-dir", directory, "--runtimes", config.runtimesDirectory,
                          "--stop-grace", String(config.stopGraceSeconds)]
         var environment = ["ANNEAL_WORKER_ACCESS_KEY_ID": credentials.accessKeyID, "ANNEAL_WORKER_SECRET_ACCESS_KEY": credentials.secret,
-                           "HOME": ProcessInfo.processInfo.environment["HOME"] ?? "/tmp"]
+                           "HOME": ProcessInfo.processInfo.environment["HOME"] ?? "/tmp", "ANNEAL_INSTANCE_ID": instance]
         if let token = credentials.sessionToken { environment["ANNEAL_WORKER_SESSION_TOKEN"] = token }
         environment["PATH"] = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
         let pid = try processes.spawn(arguments, environment: environment, stdout: logFD, stderr: logFD) { [self] exit in
             workerExited(name, host: host, exit: exit)
         }
-        runs.withLock { $0[name]?.workers[host] = pid }
-        note("instance_launched", [("job", name), ("host", "algo-\(host)"), ("pid", String(pid))])
+        // A stop or an interruption that came while the worker was being started reaches it now.
+        let pending: Int32? = state.withLock { state in
+            state.runs[name]?.workers[host] = pid
+            guard let run = state.runs[name] else { return nil }
+            return run.stopCause != nil ? SIGTERM : (run.interruption != nil ? SIGUSR1 : nil)
+        }
+        if let pending { processes.signal(pid, pending) }
+        note("worker_started", [("job", name), ("host", "algo-\(host)"), ("instance", instance), ("pid", String(pid))])
     }
 
     /// StopTrainingJob (already recorded as Stopping by the API), MaxRuntime or MaxWait.
     public func stop(_ name: String, cause: StopCause, alreadyRecorded: Bool = true) {
-        let (known, workers): (Bool, [Int32]) = runs.withLock { runs in
-            guard runs[name] != nil else { return (false, []) }
-            guard runs[name]?.stopCause == nil else { return (true, []) }
-            runs[name]?.stopCause = cause
-            return (true, Array(runs[name]?.workers.values ?? [:].values))
+        let (known, workers): (Bool, [Int32]) = state.withLock { state in
+            guard state.runs[name] != nil else {
+                state.scheduler.withdraw(name)
+                state.maxRuntimes[name] = nil
+                return (false, [])
+            }
+            guard state.runs[name]?.stopCause == nil else { return (true, []) }
+            state.runs[name]?.stopCause = cause
+            return (true, Array(state.runs[name]?.workers.values ?? [:].values))
         }
         if !alreadyRecorded { record(name, .stopRequested) }
         guard known else {
             // Nothing runs for it (queued, not launched yet, or every instance already ended): stopped now.
-            waiting.withLock { $0.removeAll { $0 == name } }
             if (try? jobs.job(named: name))?.status == .stopping { record(name, .stopped(cause: cause)) }
             return
         }
-        for pid in workers { processes.signal(pid, SIGTERM) }
-        // The workers forward SIGTERM, wait the grace period, upload artifacts and exit; past that
-        // (and a minute for the upload) they are killed.
+        signal(workers, SIGTERM)
+    }
+
+    /// Sends `signal` to the workers, then SIGKILL once the grace period (and a minute for the
+    /// upload or the last checkpoint sync) has passed.
+    func signal(_ workers: [Int32], _ signal: Int32) {
+        guard !workers.isEmpty else { return }
+        for pid in workers { processes.signal(pid, signal) }
         let deadline = UInt32(config.stopGraceSeconds + 60)
         Thread.detachNewThread { [processes] in
             sleep(deadline)
@@ -218,12 +306,17 @@ public final class Supervisor: Sendable {
             let values = (progress.Metrics ?? []).map { MetricValue(metricName: $0.MetricName, value: $0.Value, timestamp: $0.Timestamp) }
             if !values.isEmpty { record(name, .metrics(values)) }
         case "completed", "stopped":
-            runs.withLock { $0[name]?.outcomes[progress.HostIndex] = (true, nil) }
+            state.withLock { $0.runs[name]?.outcomes[progress.HostIndex] = (true, nil) }
         case "failed":
             let reason = progress.FailureReason ?? "AlgorithmError: the training process failed"
-            runs.withLock { $0[name]?.outcomes[progress.HostIndex] = (false, reason) }
-            // A retryable failure is decided once every instance has ended (workerExited).
-            if let job = try? jobs.job(named: name), !Self.retryable(job, reason: reason) { record(name, .failed(reason: reason)) }
+            let interrupted = state.withLock { state in
+                state.runs[name]?.outcomes[progress.HostIndex] = (false, reason)
+                return state.runs[name]?.interruption != nil
+            }
+            // A retryable failure (or one that follows an interruption) is decided once every instance has ended.
+            if !interrupted, let job = try? jobs.job(named: name), !Self.retryable(job, reason: reason) {
+                record(name, .failed(reason: reason))
+            }
             stopOthers(name)
         default: break
         }
@@ -234,19 +327,40 @@ public final class Supervisor: Sendable {
     }
 
     private func stopOthers(_ name: String) {
-        let workers = runs.withLock { $0[name]?.workers.values.map { $0 } ?? [] }
+        let workers = state.withLock { $0.runs[name]?.workers.values.map { $0 } ?? [] }
         for pid in workers { processes.signal(pid, SIGTERM) }
     }
 
-    private func workerExited(_ name: String, host: Int, exit: ProcessExit) {
-        let finished: Run? = runs.withLock { runs in
-            runs[name]?.exits[host] = exit
-            guard let run = runs[name], run.exits.count == run.hosts else { return nil }
-            runs[name] = nil
+    func workerExited(_ name: String, host: Int, exit: ProcessExit) {
+        let now = clock()
+        var released: CapacityInstance?
+        var others: [Int32] = []
+        let finished: Run? = state.withLock { state in
+            guard var run = state.runs[name], run.exits[host] == nil else { return nil }
+            run.exits[host] = exit
+            // A spot instance whose worker vanished (killed, crashed) is a lost instance: the job is
+            // interrupted, never failed, and its other instances are told so.
+            if run.outcomes[host] == nil, run.stopCause == nil, run.interruption == nil, run.instances[host]?.pool == .spot {
+                run.interruption = "Training job interrupted: the spot instance algo-\(host) was lost (\(exit.description))"
+                others = run.workers.filter { run.exits[$0.key] == nil }.map(\.value)
+            }
+            state.runs[name] = run
+            released = run.instances[host]
+            guard run.exits.count == run.hosts else { return nil }
+            state.runs[name] = nil
+            state.maxRuntimes[name] = nil
             return run
         }
-        note("instance_released", [("job", name), ("host", "algo-\(host)"), ("exit", exit.description)])
-        defer { if finished != nil { admit() } }
+        for pid in others { processes.signal(pid, SIGUSR1) }
+        if let instance = released {
+            let reason = finished?.interruption != nil || state.withLock({ $0.runs[name]?.interruption }) != nil ? "interrupted" : "ended"
+            try? records?.released(instance.id, reason: reason, at: now)
+            note("instance_released", [("job", name), ("instance", instance.id), ("host", "algo-\(host)"), ("exit", exit.description)])
+            decide { state in
+                state.market.released(instance.id)
+                return state.scheduler.release(instance.id, at: now)
+            }
+        }
         guard let run = finished, let job = try? jobs.job(named: name) else { return }
         if job.status == .stopping || run.stopCause != nil {
             if job.status == .inProgress { record(name, .stopRequested) }
@@ -254,7 +368,11 @@ public final class Supervisor: Sendable {
             return
         }
         guard job.status == .inProgress else { return }
-        let failures = (1...run.hosts).compactMap { index -> String? in
+        if let interruption = run.interruption {
+            interrupted(job, interruption)
+            return
+        }
+        let failures = (1...max(1, run.hosts)).compactMap { index -> String? in
             if let outcome = run.outcomes[index] { return outcome.succeeded ? nil : outcome.reason }
             return "InternalServerError: the instance algo-\(index) ended (\(run.exits[index]?.description ?? "unknown")) "
                 + "without reporting its outcome; see \(config.jobsDirectory)/\(name)/algo-\(index).worker.log"
@@ -272,6 +390,7 @@ public final class Supervisor: Sendable {
         reason.hasPrefix("InternalServerError") && restarts(of: job) < (job.spec.retryAttempts ?? 0)
     }
 
+    /// Retries so far; spot interruptions are not retries and are not counted.
     static func restarts(of job: TrainingJob) -> Int {
         job.transitions.filter { $0.status == .restarting }.count
     }
@@ -288,20 +407,16 @@ public final class Supervisor: Sendable {
         return true
     }
 
-    private func checkRuntimes() {
-        let now = clock()
-        let expired = runs.withLock { runs in
-            runs.filter { $0.value.stopCause == nil && now - $0.value.launchedAt > Double($0.value.maxRuntime) }.map(\.key)
-        }
-        for name in expired {
-            note("max_runtime_exceeded", [("job", name)])
-            stop(name, cause: .maxRuntime, alreadyRecorded: false)
-        }
-    }
-
-    /// Applies a lifecycle event to the stored job (late or duplicate events change nothing).
+    /// Applies a lifecycle event to the stored job (late or duplicate events change nothing). When a
+    /// spot job ends, its billable time is its time on instances at the spot price, as SageMaker
+    /// bills it: the SDK's printed savings are then `1 - spot/on-demand` of the running time.
     func record(_ name: String, _ event: TrainingJobEvent) {
         let time = clock()
-        _ = try? jobs.update(named: name) { job in _ = job.apply(event, at: time) }
+        let catalog = config.catalog
+        _ = try? jobs.update(named: name) { job in
+            guard job.apply(event, at: time), job.status.isTerminal, job.spec.managedSpot,
+                  let running = job.billableTimeSeconds, let type = catalog[job.spec.instanceType], type.onDemandPrice > 0 else { return }
+            job.billableTimeSeconds = max(1, Int((Double(running) * type.spotPrice / type.onDemandPrice).rounded()))
+        }
     }
 }

@@ -14,6 +14,8 @@ public final class TrainingWorker: Sendable {
     let processes = ChildProcesses()
     private let trainingPID = Mutex<Int32?>(nil)
     private let stopRequested = Atomic<Bool>(false)
+    /// The stop is a spot interruption: checkpoints are synced, no final artifacts are uploaded.
+    private let interruption = Atomic<Bool>(false)
 
     public init(options: WorkerOptions) {
         self.options = options
@@ -32,6 +34,13 @@ public final class TrainingWorker: Sendable {
             sleep(UInt32(max(1, grace)))
             processes.signal(pid, SIGKILL)
         }
+    }
+
+    /// SIGUSR1 from the supervisor: a spot interruption notice. The script still gets SIGTERM and the
+    /// grace period, as on SageMaker; checkpoints are synced; nothing final is uploaded.
+    public func requestInterruption() {
+        interruption.store(true, ordering: .sequentiallyConsistent)
+        requestStop()
     }
 
     func setTraining(_ pid: Int32, grace: Int) {
@@ -117,6 +126,7 @@ public final class TrainingWorker: Sendable {
 
         await report("training")
         guard !stopRequested.load(ordering: .sequentiallyConsistent) else {
+            if interruption.load(ordering: .sequentiallyConsistent) { return Outcome(stopped: true) }
             await uploadArtifacts(spec, root: root, log: log)
             return Outcome(stopped: true)
         }
@@ -140,6 +150,10 @@ public final class TrainingWorker: Sendable {
         }
         syncing.cancel()
         if let checkpoints, await checkpoints.pass(log: log) > 0 { log("[anneal] checkpoints synced to \(spec.checkpointS3URI ?? "")") }
+        if interruption.load(ordering: .sequentiallyConsistent) {
+            log("[anneal] spot interruption: checkpoints synced, no artifacts uploaded")
+            return Outcome(stopped: true)
+        }
         if stopRequested.load(ordering: .sequentiallyConsistent) {
             await report("uploading")
             await uploadArtifacts(spec, root: root, log: log)

@@ -14,6 +14,7 @@ extension SageMakerService {
         let arn = arn(ofJobNamed: spec.name)
         try context.authorize("sagemaker:CreateTrainingJob", resource: arn)
         try context.authorize("iam:PassRole", resource: spec.roleARN)
+        if let limit = scheduler.neverFits(spec) { throw AWSError("ResourceLimitExceeded", limit) }
         let job = TrainingJob.new(spec: spec, accountID: accountID, region: region, at: clock())
         do {
             try jobs.create(job)

@@ -10,6 +10,13 @@ public protocol TrainingJobScheduler: Sendable {
     func jobCreated(_ name: String)
     /// StopTrainingJob moved a job to Stopping; its workers should be stopped.
     func stopRequested(_ name: String)
+    /// Why a job with this spec could never be placed on the platform's capacity (the limit, for
+    /// ResourceLimitExceeded), or nil.
+    func neverFits(_ spec: TrainingJobSpec) -> String?
+}
+
+extension TrainingJobScheduler {
+    public func neverFits(_ spec: TrainingJobSpec) -> String? { nil }
 }
 
 /// The SageMaker API (JSON 1.1, `X-Amz-Target: SageMaker.<Operation>`): training jobs and tags.

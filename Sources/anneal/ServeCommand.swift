@@ -71,7 +71,8 @@ enum ServeCommand {
         let credentials = CredentialResolver(identity: identity, box: box, iam: iamStore)
         let iam = IAMService(store: iamStore, identity: identity, box: box, accountID: admin.accountID,
                              changed: { credentials.invalidateAll() })
-        let services = ServiceDirectory(json: [sagemaker, logs, cloudwatch, workerEndpoint], query: [STSService(roles: iamStore, credentials: credentials), cloudwatch, iam],
+        let capacityEndpoint = CapacityEndpoint(records: CapacityStore(database: database))
+        let services = ServiceDirectory(json: [sagemaker, logs, cloudwatch, workerEndpoint, capacityEndpoint], query: [STSService(roles: iamStore, credentials: credentials), cloudwatch, iam],
                                         s3: S3Service(storage: objects, region: config.region))
         try? identity.deleteSessions(expiredBefore: Int64(Date().timeIntervalSince1970) - 86_400)
         let gateway = Gateway(services: services, credentials: credentials, policy: PlatformPolicy(), metrics: metrics, logger: logger) {
@@ -99,19 +100,32 @@ enum ServeCommand {
         let server = try HTTPServer(config: http, handler: gateway)
 
         let endpoint = config.endpoint(boundPort: server.port)
+        var pools: [CapacityPool] = []
+        for kind in PoolKind.allCases {
+            let machine = MachineResources.pool(kind, overcommit: config.overcommit)
+            pools.append(try config.poolSettings[kind].map { setting throws(UsageError) in
+                try ServeConfig.pool(setting, over: machine, option: "\(kind.rawValue)-pool")
+            } ?? machine)
+            logger.info("capacity_pool", [("pool", kind.rawValue), ("vcpus", String(pools[pools.count - 1].resources.vCPUs)),
+                                          ("memory_mib", String(pools[pools.count - 1].resources.memoryMiB)),
+                                          ("gpus", String(pools[pools.count - 1].resources.gpus))])
+        }
+        let market = SpotMarket(ratePerHour: config.spotInterruptionRate, trace: try config.spotMarketTrace(), seed: config.spotSeed)
+        let capacityRecords = CapacityStore(database: database)
         let supervisor = Supervisor(
             config: Supervisor.Config(workerExecutable: ServeCommand.executablePath(), controlPlane: URL(string: endpoint)!,
                                       region: config.region, jobsDirectory: config.home + "/jobs",
                                       runtimesDirectory: config.home + "/runtimes", stopGraceSeconds: config.stopGraceSeconds,
-                                      capacity: config.maxInstances) { [stopGrace = config.stopGraceSeconds] job in
+                                      capacity: config.maxInstances, pools: pools, market: market) { [stopGrace = config.stopGraceSeconds] job in
                 // As SageMaker's instances: the execution role's session "SageMaker", for as long as the job may run.
                 let lifetime = Int64(max(job.spec.maxRuntimeSeconds, job.spec.maxWaitSeconds ?? 0) + stopGrace + 3600)
                 let session = try credentials.issueSession(accountID: admin.accountID, roleARN: job.spec.roleARN, sessionName: "SageMaker",
                                                            trainingJob: job.spec.name, lifetime: lifetime)
                 return .init(accessKeyID: session.accessKeyID, secret: session.secret, sessionToken: session.sessionToken)
             },
-            jobs: jobs, note: { event, fields in logger.info(event, fields) })
+            jobs: jobs, records: capacityRecords, note: { event, fields in logger.info(event, fields) })
         scheduler.attach(supervisor)
+        capacityEndpoint.attach(supervisor)
         workerEndpoint.attach(supervisor)
         supervisor.start()
         tuner.start(tuningJobs: tuningJobs, trainingJobs: jobs, metrics: metricStore, supervisor: supervisor, accountID: admin.accountID,
@@ -174,5 +188,9 @@ final class DeferredScheduler: TrainingJobScheduler, @unchecked Sendable {
     func stopRequested(_ name: String) {
         let target = lock.withLock { supervisor }
         target?.stop(name, cause: .user)
+    }
+
+    func neverFits(_ spec: TrainingJobSpec) -> String? {
+        lock.withLock { supervisor }?.neverFits(spec)
     }
 }

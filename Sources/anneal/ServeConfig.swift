@@ -1,3 +1,4 @@
+import AnnealCore
 import AnnealServices
 import Foundation
 
@@ -25,11 +26,20 @@ struct ServeConfig {
     var metricRetentionDays = 455
     /// Seconds between retention passes over logs and metrics (one also runs at start).
     var retentionInterval = 3600
+    /// vCPUs and memory the default pools hand out per core and per byte of this machine.
+    var overcommit = 8.0
+    /// `--on-demand-pool` / `--spot-pool` settings over the machine's default pool.
+    var poolSettings: [PoolKind: String] = [:]
+    /// Spot interruptions per spot instance-hour (0: none), a trace file, and the seed of the rate model.
+    var spotInterruptionRate = 0.0
+    var spotTrace: String?
+    var spotSeed: UInt64 = 1
 
     static let options: Set<String> = [
         "home", "host", "port", "region", "threads", "connection-timeout", "per-ip-connection-limit", "connection-limit",
         "tls-cert", "tls-key", "tls-ca", "endpoint-url", "log-level", "stop-grace", "max-instances",
-        "worker-metrics-period", "metric-retention-days", "retention-interval",
+        "worker-metrics-period", "metric-retention-days", "retention-interval", "overcommit", "on-demand-pool", "spot-pool",
+        "spot-interruption-rate", "spot-trace", "spot-seed",
     ]
 
     static let help = """
@@ -59,6 +69,14 @@ struct ServeConfig {
           --metric-retention-days N   days CloudWatch datapoints are kept (default 455)
           --retention-interval S      seconds between passes that delete logs and metrics past their
                                       retention (default 3600; one pass also runs at start)
+          --overcommit F              the default on-demand and spot pools each hand out this machine's
+                                      cores × F vCPUs and memory × F (default 8; GPUs are never overcommitted)
+          --on-demand-pool SPEC       override the on-demand pool, e.g. vcpus=8,memory-gib=64,gpus=0,instances=4,
+          --spot-pool SPEC            quota:ml.m5.large=2 (any subset; the rest keeps the default)
+          --spot-interruption-rate R  spot interruptions per spot instance-hour, at random (default 0)
+          --spot-trace FILE           replay interruptions: a JSON array of {"instance": N, "afterSeconds": S}
+                                      (the Nth spot instance launched is taken back S seconds after launch)
+          --spot-seed N               seed of the random interruptions (default 1)
         """
 
     /// Resolves the layers. `environment` and `fileContents` are passed in so this stays testable.
@@ -116,6 +134,24 @@ struct ServeConfig {
             workerMetricsPeriod = seconds
         case "metric-retention-days": metricRetentionDays = try number(1...36_500)
         case "retention-interval": retentionInterval = try number(1...86_400)
+        case "overcommit":
+            guard let factor = Double(value), factor >= 0.01, factor <= 1000 else {
+                throw UsageError("--overcommit must be a number in 0.01...1000, not '\(value)'")
+            }
+            overcommit = factor
+        case "on-demand-pool", "spot-pool":
+            let kind: PoolKind = name == "spot-pool" ? .spot : .onDemand
+            _ = try Self.pool(value, over: CapacityPool(kind: kind, resources: .zero), option: name)
+            poolSettings[kind] = value
+        case "spot-interruption-rate":
+            guard let rate = Double(value), rate >= 0, rate <= 1_000_000 else {
+                throw UsageError("--spot-interruption-rate must be a number of interruptions per instance-hour, not '\(value)'")
+            }
+            spotInterruptionRate = rate
+        case "spot-trace": spotTrace = value
+        case "spot-seed":
+            guard let seed = UInt64(value) else { throw UsageError("--spot-seed must be a whole number, not '\(value)'") }
+            spotSeed = seed
         default: throw UsageError("unknown setting '\(name)'")
         }
     }
@@ -128,6 +164,38 @@ struct ServeConfig {
         guard region.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }), !region.isEmpty else {
             throw UsageError("--region '\(region)' is not a region name (like us-east-1)")
         }
+    }
+
+    /// A pool setting (`vcpus=8,memory-gib=64,gpus=0,instances=4,quota:ml.m5.large=2`) applied over `base`.
+    static func pool(_ setting: String, over base: CapacityPool, option: String) throws(UsageError) -> CapacityPool {
+        var pool = base
+        for part in setting.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !part.isEmpty {
+            let pair = part.split(separator: "=", maxSplits: 1).map(String.init)
+            guard pair.count == 2, let number = Double(pair[1]), number >= 0, number <= 1e9 else {
+                throw UsageError("--\(option): '\(part)' is not KEY=NUMBER (keys: vcpus, memory-gib, memory-mib, gpus, instances, quota:TYPE)")
+            }
+            switch pair[0] {
+            case "vcpus": pool.resources.vCPUs = Int(number)
+            case "memory-gib": pool.resources.memoryMiB = Int(number * 1024)
+            case "memory-mib": pool.resources.memoryMiB = Int(number)
+            case "gpus": pool.resources.gpus = Int(number)
+            case "instances": pool.maxInstances = Int(number)
+            case let key where key.hasPrefix("quota:ml."): pool.quotas[String(key.dropFirst(6))] = Int(number)
+            default:
+                throw UsageError("--\(option): unknown key '\(pair[0])' (keys: vcpus, memory-gib, memory-mib, gpus, instances, quota:TYPE)")
+            }
+        }
+        return pool
+    }
+
+    /// The spot market's trace, read once at start.
+    func spotMarketTrace() throws(UsageError) -> [SpotMarket.Interruption] {
+        guard let path = spotTrace else { return [] }
+        guard let data = FileManager.default.contents(atPath: path),
+              let trace = try? JSONDecoder().decode([SpotMarket.Interruption].self, from: data) else {
+            throw UsageError("--spot-trace \(path) cannot be read as a JSON array of {\"instance\": N, \"afterSeconds\": S}")
+        }
+        return trace
     }
 
     var isTLS: Bool { tlsCert != nil }

@@ -36,6 +36,10 @@ enum WorkerCommand {
         let stop = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
         stop.setEventHandler { worker.requestStop() }
         stop.resume()
-        return JobsCommand.run { await worker.run() }
+        signal(SIGUSR1, SIG_IGN)
+        let interruption = DispatchSource.makeSignalSource(signal: SIGUSR1, queue: .global())
+        interruption.setEventHandler { worker.requestInterruption() }
+        interruption.resume()
+        return withExtendedLifetime((stop, interruption)) { JobsCommand.run { await worker.run() } }
     }
 }

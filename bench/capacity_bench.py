@@ -1,0 +1,125 @@
+"""bench/capacity: N short jobs (each script sleeps S seconds) submitted at once through an on-demand
+pool of 2 instances. Reports the makespan (first CreateTrainingJob to the last job's end) beside two
+ideals: the sum of the jobs' own run times divided by 2, with a job's run time taken as (a) its
+instance's time, launch to release, from the capacity records (what the scheduler controls: gaps
+between one instance's release and the next launch) and (b) the script's own S seconds (adds each
+job's start-up and upload). Also the scheduler's decision time per call and the server process's
+CPU time per job (its own, not its workers').
+
+Targets (issue 7): makespan within 10% of the ideal; under 5 ms of control-plane CPU per job."""
+import argparse
+import io
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "compat"))
+from anneal_harness import BINARY, AnnealServer, clean_env  # noqa: E402
+
+
+def server_cpu_seconds(pid):
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime, not the children's
+
+
+def request(name, seconds):
+    return dict(
+        TrainingJobName=name, RoleArn="arn:aws:iam::123456789012:role/SageMakerRole",
+        AlgorithmSpecification={"TrainingImage": "anneal/python:3", "TrainingInputMode": "File"},
+        HyperParameters={"sagemaker_program": '"short.py"', "sagemaker_submit_directory": '"s3://bench/code/sourcedir.tar.gz"',
+                         "seconds": str(seconds)},
+        OutputDataConfig={"S3OutputPath": "s3://bench/output"},
+        ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 1},
+        StoppingCondition={"MaxRuntimeInSeconds": 600})
+
+
+def finished(sm):
+    count, failed, token = 0, 0, None
+    for status in ("Completed", "Failed", "Stopped"):
+        token = None
+        while True:
+            kwargs = dict(StatusEquals=status, MaxResults=100)
+            if token:
+                kwargs["NextToken"] = token
+            page = sm.list_training_jobs(**kwargs)
+            count += len(page["TrainingJobSummaries"])
+            if status != "Completed":
+                failed += len(page["TrainingJobSummaries"])
+            token = page.get("NextToken")
+            if not token:
+                break
+    return count, failed
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--smoke", action="store_true", help="20 jobs, for CI")
+    parser.add_argument("--jobs", type=int, default=500)
+    parser.add_argument("--seconds", type=float, default=1.0)
+    args = parser.parse_args()
+    jobs = 20 if args.smoke else args.jobs
+    with tempfile.TemporaryDirectory() as home:
+        srv = AnnealServer(Path(home) / "home", extra_args=["--on-demand-pool", "instances=2", "--max-instances", "2",
+                                                            "--log-level", "warning"])
+        srv.start()
+        try:
+            s3 = srv.client("s3")
+            s3.create_bucket(Bucket="bench")
+            buffer = io.BytesIO()
+            script = b"import sys, time\nseconds = float(sys.argv[sys.argv.index('--seconds') + 1])\ntime.sleep(seconds)\nprint('done')\n"
+            with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+                info = tarfile.TarInfo("short.py")
+                info.size = len(script)
+                archive.addfile(info, io.BytesIO(script))
+            s3.put_object(Bucket="bench", Key="code/sourcedir.tar.gz", Body=buffer.getvalue())
+            sm = srv.client("sagemaker")
+            cpu_before = server_cpu_seconds(srv.proc.pid)
+            start = time.time()
+            for index in range(jobs):
+                sm.create_training_job(**request(f"cap-{index:04d}", args.seconds))
+            submitted = time.time() - start
+            deadline = time.time() + 60 + jobs * (args.seconds + 5)
+            while True:
+                done, failed = finished(sm)
+                if done >= jobs or time.time() > deadline:
+                    break
+                time.sleep(1)
+            cpu = server_cpu_seconds(srv.proc.pid) - cpu_before
+            out = subprocess.run([BINARY, "capacity", "instances", "--all", "--json", "--home", str(srv.home)],
+                                 capture_output=True, text=True, env=clean_env(), check=True)
+            view = json.loads(out.stdout)
+            records = view["Instances"]
+            ends = [sm.describe_training_job(TrainingJobName=f"cap-{index:04d}")["TrainingEndTime"].timestamp() for index in range(jobs)]
+        finally:
+            srv.stop(check=False)
+    makespan = max(ends) - start
+    occupied = sum(record["releasedAt"] - record["launchedAt"] for record in records if record["releasedAt"])
+    ideal_instances = occupied / 2
+    ideal_scripts = jobs * args.seconds / 2
+    events = sorted([(r["launchedAt"], 1) for r in records] + [(r["releasedAt"], -1) for r in records], key=lambda e: (e[0], e[1]))
+    running = peak = 0
+    for _, delta in events:
+        running += delta
+        peak = max(peak, running)
+    print(f"bench/capacity: {jobs} jobs of {args.seconds:g} s through a pool of 2 instances ({failed} not Completed, "
+          f"{done} finished; submitted in {submitted:.1f} s)")
+    print(f"  makespan                               {makespan:9.1f} s")
+    print(f"  ideal (instance time launch->release)  {ideal_instances:9.1f} s   makespan / ideal = {makespan / ideal_instances:.3f}"
+          f"   (target <= 1.10)")
+    print(f"  ideal (scripts' own {args.seconds:g} s each)         {ideal_scripts:9.1f} s   makespan / ideal = "
+          f"{makespan / ideal_scripts:.3f}   (start-up and upload included)")
+    print(f"  instances at once (recorded)           {peak:9d}     (pool holds 2)")
+    print(f"  scheduling decisions                   {view['SchedulingDecisions']:9d}     "
+          f"{view['DecisionMicroseconds']:.1f} us each")
+    print(f"  server CPU per job (own, all requests) {cpu / jobs * 1000:9.2f} ms   (target < 5 ms)")
+    if failed or done < jobs or peak > 2:
+        raise SystemExit("bench/capacity: FAILED (jobs not completed or pool oversubscribed)")
+
+
+if __name__ == "__main__":
+    main()
