@@ -43,11 +43,15 @@ public struct IAMService: QueryService {
             try accessKeys(action, request, context, &reply)
         case "CreateRole", "GetRole", "ListRoles", "DeleteRole", "UpdateAssumeRolePolicy":
             try roles(action, request, context, &reply)
+        case "CreateGroup", "GetGroup", "ListGroups", "DeleteGroup", "AddUserToGroup", "RemoveUserFromGroup", "ListGroupsForUser":
+            try groups(action, request, context, &reply)
         case "PutUserPolicy", "GetUserPolicy", "ListUserPolicies", "DeleteUserPolicy",
-             "PutRolePolicy", "GetRolePolicy", "ListRolePolicies", "DeleteRolePolicy":
+             "PutRolePolicy", "GetRolePolicy", "ListRolePolicies", "DeleteRolePolicy",
+             "PutGroupPolicy", "GetGroupPolicy", "ListGroupPolicies", "DeleteGroupPolicy":
             try inlinePolicies(action, request, context, &reply)
         case "CreatePolicy", "GetPolicy", "ListPolicies", "DeletePolicy", "AttachUserPolicy", "DetachUserPolicy",
-             "AttachRolePolicy", "DetachRolePolicy", "ListAttachedUserPolicies", "ListAttachedRolePolicies":
+             "AttachRolePolicy", "DetachRolePolicy", "AttachGroupPolicy", "DetachGroupPolicy",
+             "ListAttachedUserPolicies", "ListAttachedRolePolicies", "ListAttachedGroupPolicies":
             try managedPolicies(action, request, context, &reply)
         default:
             throw AWSError.invalidAction(action, service: "iam")
@@ -288,35 +292,121 @@ public struct IAMService: QueryService {
         xml.element("MaxSessionDuration", String(role.maxSessionDuration))
     }
 
+    // MARK: - Groups
+
+    func groupARN(_ name: String) -> String { "arn:aws:iam::\(accountID):group/\(name)" }
+
+    func groups(_ action: String, _ request: IAMRequest, _ context: CallContext, _ xml: inout XMLWriter) throws(AWSError) {
+        switch action {
+        case "CreateGroup":
+            let name = try Self.checkName(request["GroupName"], field: "GroupName", maximum: 128)
+            try context.authorize("iam:CreateGroup", resource: groupARN(name))
+            let id = "AGPA" + IdentifierFormat.accessKeyID(prefix: "", random: SecureRandom.bytes(16))
+            let path = request["Path"] ?? "/"
+            try store { () throws(StoreError) in try store.createGroup(accountID: accountID, name: name, groupID: id, path: path, at: clock()) }
+            xml.element("Group") { group(&$0, GroupRecord(accountID: accountID, name: name, groupID: id, path: path, createdAt: clock())) }
+        case "ListGroups":
+            try context.authorize("iam:ListGroups", resource: "arn:aws:iam::\(accountID):group/")
+            let all = try store { () throws(StoreError) in try store.groups(accountID: accountID) }
+            xml.element("Groups") { list in for found in all { list.element("member") { group(&$0, found) } } }
+            xml.element("IsTruncated", "false")
+        case "ListGroupsForUser":
+            let user = try Self.checkName(request["UserName"], field: "UserName")
+            try context.authorize("iam:ListGroupsForUser", resource: userARN(user))
+            let all = try store { () throws(StoreError) in try store.groups(accountID: accountID, forUser: user) }
+            xml.element("Groups") { list in for found in all { list.element("member") { group(&$0, found) } } }
+            xml.element("IsTruncated", "false")
+        default:
+            let name = try Self.checkName(request["GroupName"], field: "GroupName", maximum: 128)
+            try context.authorize("iam:\(action)", resource: groupARN(name))
+            let all = try store { () throws(StoreError) in try store.groups(accountID: accountID) }
+            guard let found = all.first(where: { $0.name.lowercased() == name.lowercased() }) else {
+                throw Self.noSuchEntity("The group with name \(name) cannot be found.")
+            }
+            switch action {
+            case "GetGroup":
+                xml.element("Group") { group(&$0, found) }
+                let members = try store { () throws(StoreError) in try store.members(accountID: accountID, group: found.name) }
+                xml.element("Users") { list in
+                    for member in members {
+                        if let user = try? identity.user(accountID: accountID, name: member) {
+                            let path = ((try? store.userPath(accountID: accountID, name: member)) ?? nil) ?? "/"
+                            list.element("member") { self.user(&$0, user, path: path) }
+                        }
+                    }
+                }
+                xml.element("IsTruncated", "false")
+            case "DeleteGroup":
+                _ = try store { () throws(StoreError) in try store.deleteGroup(accountID: accountID, name: found.name) }
+                changed()
+            default:
+                let user = try Self.checkName(request["UserName"], field: "UserName")
+                guard try store({ () throws(StoreError) in try identity.user(accountID: accountID, name: user) }) != nil else {
+                    throw Self.noSuchEntity("The user with name \(user) cannot be found.")
+                }
+                if action == "AddUserToGroup" {
+                    try store { () throws(StoreError) in try store.addMember(accountID: accountID, group: found.name, user: user) }
+                } else {
+                    guard try store({ () throws(StoreError) in try store.removeMember(accountID: accountID, group: found.name, user: user) }) else {
+                        throw Self.noSuchEntity("The user \(user) is not in the group \(found.name).")
+                    }
+                }
+                changed()
+            }
+        }
+    }
+
+    func group(_ xml: inout XMLWriter, _ group: GroupRecord) {
+        xml.element("Path", group.path)
+        xml.element("GroupName", group.name)
+        xml.element("GroupId", group.groupID)
+        xml.element("Arn", group.arn)
+        xml.element("CreateDate", Self.date(group.createdAt))
+    }
+
+    /// Which kind of principal an action names (`...UserPolicy`, `...RolePolicy`, `...GroupPolicy`),
+    /// its name from the request, its ARN, and whether it exists.
+    func principal(of action: String, _ request: IAMRequest) throws(AWSError) -> (type: IAMStore.PrincipalType, field: String, name: String, arn: String) {
+        let type: IAMStore.PrincipalType = action.contains("Role") ? .role : action.contains("Group") ? .group : .user
+        let field = type == .role ? "RoleName" : type == .group ? "GroupName" : "UserName"
+        let name = try Self.checkName(request[field], field: field, maximum: type == .group ? 128 : 64)
+        let arn = type == .role ? roleARN(name) : type == .group ? groupARN(name) : userARN(name)
+        return (type, field, name, arn)
+    }
+
+    func requireExists(_ type: IAMStore.PrincipalType, _ name: String) throws(AWSError) {
+        let exists: Bool = switch type {
+        case .role: try store({ () throws(StoreError) in try store.role(accountID: accountID, name: name) }) != nil
+        case .group: try store({ () throws(StoreError) in try store.groups(accountID: accountID) }).contains { $0.name.lowercased() == name.lowercased() }
+        case .user: try store({ () throws(StoreError) in try identity.user(accountID: accountID, name: name) }) != nil
+        }
+        guard exists else { throw Self.noSuchEntity("The \(type.rawValue) with name \(name) cannot be found.") }
+    }
+
     // MARK: - Inline policies
 
     func inlinePolicies(_ action: String, _ request: IAMRequest, _ context: CallContext, _ xml: inout XMLWriter) throws(AWSError) {
-        let isRole = action.contains("Role")
-        let type: IAMStore.PrincipalType = isRole ? .role : .user
-        let field = isRole ? "RoleName" : "UserName"
-        let principal = try Self.checkName(request[field], field: field)
-        try context.authorize("iam:\(action)", resource: isRole ? roleARN(principal) : userARN(principal))
-        let exists = isRole ? try store({ () throws(StoreError) in try store.role(accountID: accountID, name: principal) }) != nil
-            : try store({ () throws(StoreError) in try identity.user(accountID: accountID, name: principal) }) != nil
-        guard exists else { throw Self.noSuchEntity("The \(isRole ? "role" : "user") with name \(principal) cannot be found.") }
+        let (type, field, principal, arn) = try principal(of: action, request)
+        try context.authorize("iam:\(action)", resource: arn)
+        try requireExists(type, principal)
         switch action {
-        case "PutUserPolicy", "PutRolePolicy":
+        case "PutUserPolicy", "PutRolePolicy", "PutGroupPolicy":
             let name = try Self.checkName(request["PolicyName"], field: "PolicyName", maximum: 128)
             let document = try Self.document(request["PolicyDocument"], field: "PolicyDocument")
             try store { () throws(StoreError) in
                 try store.putInlinePolicy(accountID: accountID, type, principal: principal, name: name, document: document)
             }
             changed()
-        case "GetUserPolicy", "GetRolePolicy":
+        case "GetUserPolicy", "GetRolePolicy", "GetGroupPolicy":
             let name = request["PolicyName"] ?? ""
             let all = try store { () throws(StoreError) in try store.inlinePolicies(accountID: accountID, type, principal: principal) }
             guard let found = all.first(where: { $0.name == name }) else {
-                throw Self.noSuchEntity("The \(isRole ? "role" : "user") policy with name \(name) cannot be found.")
+                throw Self.noSuchEntity("The \(type.rawValue) policy with name \(name) cannot be found.")
             }
             xml.element(field, principal)
             xml.element("PolicyName", name)
             xml.element("PolicyDocument", S3Service.urlEncode(found.document))
-        case "ListUserPolicies", "ListRolePolicies":
+        case "ListUserPolicies", "ListRolePolicies", "ListGroupPolicies":
             let all = try store { () throws(StoreError) in try store.inlinePolicies(accountID: accountID, type, principal: principal) }
             xml.element("PolicyNames") { list in for policy in all { list.element("member", policy.name) } }
             xml.element("IsTruncated", "false")
@@ -324,7 +414,7 @@ public struct IAMService: QueryService {
             let name = request["PolicyName"] ?? ""
             guard try store({ () throws(StoreError) in
                 try store.deleteInlinePolicy(accountID: accountID, type, principal: principal, name: name)
-            }) else { throw Self.noSuchEntity("The \(isRole ? "role" : "user") policy with name \(name) cannot be found.") }
+            }) else { throw Self.noSuchEntity("The \(type.rawValue) policy with name \(name) cannot be found.") }
             changed()
         }
     }
@@ -371,38 +461,29 @@ public struct IAMService: QueryService {
                 throw AWSError("AccessDenied", "AWS managed policies cannot be deleted.", status: 403)
             }
             _ = try store { () throws(StoreError) in try store.deletePolicy(arn: policy.arn) }
-        case "AttachUserPolicy", "AttachRolePolicy", "DetachUserPolicy", "DetachRolePolicy":
-            let isRole = action.contains("Role")
-            let field = isRole ? "RoleName" : "UserName"
-            let principal = try Self.checkName(request[field], field: field)
-            try context.authorize("iam:\(action)", resource: isRole ? roleARN(principal) : userARN(principal))
-            let exists = isRole ? try store({ () throws(StoreError) in try store.role(accountID: accountID, name: principal) }) != nil
-                : try store({ () throws(StoreError) in try identity.user(accountID: accountID, name: principal) }) != nil
-            guard exists else { throw Self.noSuchEntity("The \(isRole ? "role" : "user") with name \(principal) cannot be found.") }
-            let arn = request["PolicyArn"] ?? ""
-            let type: IAMStore.PrincipalType = isRole ? .role : .user
+        case "AttachUserPolicy", "AttachRolePolicy", "AttachGroupPolicy", "DetachUserPolicy", "DetachRolePolicy", "DetachGroupPolicy":
+            let (type, _, principal, arn) = try principal(of: action, request)
+            try context.authorize("iam:\(action)", resource: arn)
+            try requireExists(type, principal)
+            let policyARN = request["PolicyArn"] ?? ""
             if action.hasPrefix("Attach") {
-                _ = try existingPolicy(arn, context, nil)
-                try store { () throws(StoreError) in try store.attach(accountID: accountID, type, principal: principal, policyARN: arn) }
+                _ = try existingPolicy(policyARN, context, nil)
+                try store { () throws(StoreError) in try store.attach(accountID: accountID, type, principal: principal, policyARN: policyARN) }
             } else {
-                guard try store({ () throws(StoreError) in try store.detach(accountID: accountID, type, principal: principal, policyARN: arn) }) else {
-                    throw Self.noSuchEntity("Policy \(arn) was not found or is not attached to \(principal).")
-                }
+                guard try store({ () throws(StoreError) in
+                    try store.detach(accountID: accountID, type, principal: principal, policyARN: policyARN)
+                }) else { throw Self.noSuchEntity("Policy \(policyARN) was not found or is not attached to \(principal).") }
             }
             changed()
         default:
-            let isRole = action.contains("Role")
-            let field = isRole ? "RoleName" : "UserName"
-            let principal = try Self.checkName(request[field], field: field)
-            try context.authorize("iam:\(action)", resource: isRole ? roleARN(principal) : userARN(principal))
-            let arns = try store { () throws(StoreError) in
-                try store.attachedPolicies(accountID: accountID, isRole ? .role : .user, principal: principal)
-            }
+            let (type, _, principal, arn) = try principal(of: action, request)
+            try context.authorize("iam:\(action)", resource: arn)
+            let arns = try store { () throws(StoreError) in try store.attachedPolicies(accountID: accountID, type, principal: principal) }
             xml.element("AttachedPolicies") { list in
-                for arn in arns {
+                for policyARN in arns {
                     list.element("member") { item in
-                        item.element("PolicyName", String(arn.split(separator: "/").last ?? ""))
-                        item.element("PolicyArn", arn)
+                        item.element("PolicyName", String(policyARN.split(separator: "/").last ?? ""))
+                        item.element("PolicyArn", policyARN)
                     }
                 }
             }

@@ -50,11 +50,30 @@ public struct ManagedPolicyRecord: Sendable, Equatable {
     }
 }
 
-/// Users, roles, policies and attachments (IAM), beside the identities of `IdentityStore`.
+public struct GroupRecord: Sendable, Equatable {
+    public var accountID: String
+    public var name: String
+    public var groupID: String
+    public var path: String
+    public var createdAt: Int64
+
+    public init(accountID: String, name: String, groupID: String, path: String, createdAt: Int64) {
+        self.accountID = accountID
+        self.name = name
+        self.groupID = groupID
+        self.path = path
+        self.createdAt = createdAt
+    }
+
+    public var arn: String { "arn:aws:iam::\(accountID):group\(path)\(name)" }
+}
+
+/// Users, groups, roles, policies and attachments (IAM), beside the identities of `IdentityStore`.
 public struct IAMStore: Sendable {
     public enum PrincipalType: String, Sendable {
         case user
         case role
+        case group
     }
 
     public let database: Database
@@ -99,8 +118,11 @@ public struct IAMStore: Sendable {
                 SELECT (SELECT count(*) FROM iam_inline_policies WHERE account_id = ?1 AND principal_type = 'user' AND principal_name = ?2)
                      + (SELECT count(*) FROM iam_attachments WHERE account_id = ?1 AND principal_type = 'user' AND principal_name = ?2) AS n
                 """, [.text(accountID), .text(name)]).first?["n"].int ?? 0
-            if keys > 0 || policies > 0 {
-                throw StoreError(.conflict, "Cannot delete entity, must delete \(keys > 0 ? "access keys" : "policies") first.")
+            let groups = try conn.query("SELECT count(*) AS n FROM iam_group_members WHERE account_id = ? AND user_name = ?",
+                                        [.text(accountID), .text(name)]).first?["n"].int ?? 0
+            if keys > 0 || policies > 0 || groups > 0 {
+                let what = keys > 0 ? "access keys" : policies > 0 ? "policies" : "group memberships"
+                throw StoreError(.conflict, "Cannot delete entity, must delete \(what) first.")
             }
             return try conn.run("DELETE FROM users WHERE account_id = ? AND name = ? AND is_admin = 0", [.text(accountID), .text(name)]) > 0
         }
@@ -291,14 +313,82 @@ public struct IAMStore: Sendable {
     }
 
     /// Every policy document that applies to a principal: its inline policies and the managed
-    /// policies attached to it (`builtIn` resolves AWS-managed ARNs that live in code, not the table).
+    /// policies attached to it, and for a user those of its groups (`builtIn` resolves AWS-managed
+    /// ARNs that live in code, not the table).
     public func effectiveDocuments(accountID: String, _ type: PrincipalType, principal: String,
                                    builtIn: (String) -> String?) throws(StoreError) -> [String] {
         var documents = try inlinePolicies(accountID: accountID, type, principal: principal).map(\.document)
         for arn in try attachedPolicies(accountID: accountID, type, principal: principal) {
             if let document = try policy(arn: arn)?.document ?? builtIn(arn) { documents.append(document) }
         }
+        if type == .user {
+            for group in try groups(accountID: accountID, forUser: principal) {
+                documents += try effectiveDocuments(accountID: accountID, .group, principal: group.name, builtIn: builtIn)
+            }
+        }
         return documents
+    }
+
+    // MARK: Groups
+
+    public func createGroup(accountID: String, name: String, groupID: String, path: String, at time: Int64) throws(StoreError) {
+        try database.write { conn throws(StoreError) in
+            do throws(StoreError) {
+                try conn.run("INSERT INTO iam_groups (account_id, name, group_id, path, created_at) VALUES (?, ?, ?, ?, ?)",
+                             [.text(accountID), .text(name), .text(groupID), .text(path), .integer(time)])
+            } catch where error.code == .constraint {
+                throw StoreError(.conflict, "Group with name \(name) already exists.", sqliteCode: error.sqliteCode)
+            }
+        }
+    }
+
+    public func groups(accountID: String, forUser user: String? = nil) throws(StoreError) -> [GroupRecord] {
+        try database.read { conn throws(StoreError) in
+            let rows = user == nil
+                ? try conn.query("SELECT * FROM iam_groups WHERE account_id = ? ORDER BY name", [.text(accountID)])
+                : try conn.query("""
+                    SELECT g.* FROM iam_groups g JOIN iam_group_members m ON m.account_id = g.account_id AND m.group_name = g.name
+                    WHERE g.account_id = ? AND m.user_name = ? ORDER BY g.name
+                    """, [.text(accountID), .text(user!)])
+            return rows.map { row in
+                GroupRecord(accountID: accountID, name: row["name"].string ?? "", groupID: row["group_id"].string ?? "",
+                            path: row["path"].string ?? "/", createdAt: row["created_at"].int ?? 0)
+            }
+        }
+    }
+
+    public func members(accountID: String, group: String) throws(StoreError) -> [String] {
+        try database.read { conn throws(StoreError) in
+            try conn.query("SELECT user_name FROM iam_group_members WHERE account_id = ? AND group_name = ? ORDER BY user_name",
+                           [.text(accountID), .text(group)]).compactMap { $0["user_name"].string }
+        }
+    }
+
+    public func addMember(accountID: String, group: String, user: String) throws(StoreError) {
+        try database.write { conn throws(StoreError) in
+            try conn.run("INSERT OR IGNORE INTO iam_group_members (account_id, group_name, user_name) VALUES (?, ?, ?)",
+                         [.text(accountID), .text(group), .text(user)])
+        }
+    }
+
+    public func removeMember(accountID: String, group: String, user: String) throws(StoreError) -> Bool {
+        try database.write { conn throws(StoreError) in
+            try conn.run("DELETE FROM iam_group_members WHERE account_id = ? AND group_name = ? AND user_name = ?",
+                         [.text(accountID), .text(group), .text(user)]) > 0
+        }
+    }
+
+    /// Deletes an empty group without policies (IAM's DeleteConflict otherwise).
+    public func deleteGroup(accountID: String, name: String) throws(StoreError) -> Bool {
+        try database.write { conn throws(StoreError) in
+            let used = try conn.query("""
+                SELECT (SELECT count(*) FROM iam_group_members WHERE account_id = ?1 AND group_name = ?2)
+                     + (SELECT count(*) FROM iam_inline_policies WHERE account_id = ?1 AND principal_type = 'group' AND principal_name = ?2)
+                     + (SELECT count(*) FROM iam_attachments WHERE account_id = ?1 AND principal_type = 'group' AND principal_name = ?2) AS n
+                """, [.text(accountID), .text(name)]).first?["n"].int ?? 0
+            if used > 0 { throw StoreError(.conflict, "Cannot delete entity, must remove users and policies from the group first.") }
+            return try conn.run("DELETE FROM iam_groups WHERE account_id = ? AND name = ?", [.text(accountID), .text(name)]) > 0
+        }
     }
 
     static func policy(from row: Row) -> ManagedPolicyRecord {

@@ -1,5 +1,5 @@
 extension Schema {
-    /// IAM: roles, managed policies, inline policies and attachments (users and access keys are in
+    /// IAM: roles, groups, managed policies, inline policies and attachments (users and access keys are in
     /// migration 1). Identity range, versions 1-99.
     static let iam: [Migration] = [
         Migration(version: 4, name: "iam", sql: """
@@ -42,6 +42,23 @@ extension Schema {
                 PRIMARY KEY (account_id, principal_type, principal_name, policy_arn)
             );
             CREATE INDEX iam_attachments_by_policy ON iam_attachments (policy_arn);
+            """),
+        Migration(version: 5, name: "iam_groups", sql: """
+            CREATE TABLE iam_groups (
+                account_id TEXT NOT NULL,
+                name TEXT NOT NULL COLLATE NOCASE,
+                group_id TEXT NOT NULL UNIQUE,
+                path TEXT NOT NULL DEFAULT '/',
+                created_at INTEGER NOT NULL,
+                PRIMARY KEY (account_id, name)
+            );
+            CREATE TABLE iam_group_members (
+                account_id TEXT NOT NULL,
+                group_name TEXT NOT NULL COLLATE NOCASE,
+                user_name TEXT NOT NULL,
+                PRIMARY KEY (account_id, group_name, user_name)
+            );
+            CREATE INDEX iam_group_members_by_user ON iam_group_members (account_id, user_name);
             """),
     ]
 }

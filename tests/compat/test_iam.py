@@ -165,3 +165,31 @@ def test_assume_role_gives_a_session_with_the_roles_policies(server):
     assert error(sts.assume_role, RoleArn=f"arn:aws:iam::{account}:role/Nope", RoleSessionName="xy")["Code"] == "AccessDenied"
     assert error(sts.assume_role, RoleArn=f"arn:aws:iam::{account}:role/Reader", RoleSessionName="xy",
                  DurationSeconds=99999)["Code"] == "ValidationError"
+
+
+def test_groups_give_their_members_their_policies(server):
+    iam = server.client("iam")
+    group = iam.create_group(GroupName="scientists")["Group"]
+    assert group["Arn"].endswith(":group/scientists")
+    iam.create_user(UserName="frank")
+    key = iam.create_access_key(UserName="frank")["AccessKey"]
+    sts = as_user(server, "sts", key)
+    assert error(sts.get_caller_identity)["Code"] == "AccessDenied"
+    iam.attach_group_policy(GroupName="scientists", PolicyArn="arn:aws:iam::aws:policy/AmazonSageMakerReadOnly")
+    iam.add_user_to_group(GroupName="scientists", UserName="frank")
+    assert sts.get_caller_identity()["Arn"].endswith(":user/frank")
+    assert [g["GroupName"] for g in iam.list_groups_for_user(UserName="frank")["Groups"]] == ["scientists"]
+    assert [u["UserName"] for u in iam.get_group(GroupName="scientists")["Users"]] == ["frank"]
+    iam.put_group_policy(GroupName="scientists", PolicyName="deny-whoami", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "sts:GetCallerIdentity", "Resource": "*"}]}))
+    assert "explicit deny" in error(sts.get_caller_identity)["Message"]
+    assert error(iam.delete_group, GroupName="scientists")["Code"] == "DeleteConflict"
+    for meta in iam.list_access_keys(UserName="frank")["AccessKeyMetadata"]:
+        iam.delete_access_key(UserName="frank", AccessKeyId=meta["AccessKeyId"])
+    assert "group memberships" in error(iam.delete_user, UserName="frank")["Message"]
+    iam.remove_user_from_group(GroupName="scientists", UserName="frank")
+    iam.delete_user(UserName="frank")
+    iam.delete_group_policy(GroupName="scientists", PolicyName="deny-whoami")
+    iam.detach_group_policy(GroupName="scientists", PolicyArn="arn:aws:iam::aws:policy/AmazonSageMakerReadOnly")
+    iam.delete_group(GroupName="scientists")
+    assert error(iam.get_group, GroupName="scientists")["Code"] == "NoSuchEntity"
