@@ -5,7 +5,7 @@ SWIFT ?= swift
 ANNEAL := .build/release/anneal
 PYTEST := .venv/bin/python -m pytest
 
-.PHONY: run test setup build build-debug swift-test compat bench-smoke bench clean
+.PHONY: run test setup build build-debug swift-test compat bench-smoke bench demo clean
 
 run: setup build
 	$(ANNEAL) serve
@@ -41,6 +41,11 @@ bench: build
 	bench/logs
 	bench/hpo
 	bench/hpo-sklearn
+
+# The Sorts workload (examples/sorts) reduced to a few minutes: a server of its own in a temporary home,
+# parallel training jobs (most on spot) and a Bayesian tuning job through the sagemaker SDK, results printed.
+demo: setup build
+	.venv/bin/python examples/sorts/demo.py --anneal $(abspath $(ANNEAL))
 
 clean:
 	rm -rf .build .venv
