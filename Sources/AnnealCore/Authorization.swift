@@ -47,7 +47,18 @@ public struct PlatformPolicy: AccessPolicy {
 
     public func decide(_ request: AuthorizationRequest) -> AuthorizationDecision {
         if request.principal.isAdministrator { return .allow }
-        if let job = request.principal.trainingJob { return JobSessionPolicy(trainingJob: job).decide(request) }
+        if let job = request.principal.trainingJob {
+            // The job's own reporting is the job session's; data, logs and metrics follow the
+            // execution role's policies when the role is one of this account's.
+            if request.principal.roleScoped && !JobSessionPolicy.ownJobActions.contains(request.action) {
+                return identityPolicies(request)
+            }
+            return JobSessionPolicy(trainingJob: job).decide(request)
+        }
+        return identityPolicies(request)
+    }
+
+    func identityPolicies(_ request: AuthorizationRequest) -> AuthorizationDecision {
         let who = "User: \(request.principal.arn) is not authorized to perform: \(request.action) on resource: \(request.resource)"
         switch PolicyEvaluator.evaluate(request.principal.policies,
                                         PolicyRequest(action: request.action, resource: request.resource, context: request.context)) {

@@ -17,6 +17,9 @@ public struct Principal: Sendable, Equatable {
     /// The identity policies that apply (inline and attached), for principals who are not the
     /// administrator; resolved with the credential.
     public var policies: [PolicyDocument] = []
+    /// For a training job's session whose execution role exists in this account: the role's
+    /// policies (`policies`) decide its data access.
+    public var roleScoped = false
 
     public init(accountID: String, kind: Kind = .user, name: String, userID: String, isAdministrator: Bool, trainingJob: String? = nil) {
         self.accountID = accountID

@@ -93,9 +93,11 @@ public final class CredentialResolver: Sendable {
             var principal = Principal(accountID: record.accountID, kind: .assumedRole, name: roleName + "/" + record.sessionName,
                                       userID: "AROA" + String(accessKeyID.dropFirst(4)) + ":" + record.sessionName,
                                       isAdministrator: false, trainingJob: record.trainingJob)
-            if record.trainingJob == nil, let iam {
+            if let iam, (try? iam.role(accountID: record.accountID, name: roleName)) != nil,
+               record.roleARN.hasPrefix("arn:aws:iam::\(record.accountID):role/") {
                 principal.policies = Self.parsed((try? iam.effectiveDocuments(accountID: record.accountID, .role, principal: roleName,
                                                                              builtIn: ManagedPolicies.document)) ?? [])
+                principal.roleScoped = record.trainingJob != nil
             }
             let resolved = ResolvedCredential(accessKeyID: accessKeyID, secret: String(decoding: secretBytes, as: UTF8.self),
                                               principal: principal, tokenSHA256: tokenHash, expiresAt: record.expiresAt)

@@ -193,3 +193,30 @@ def test_groups_give_their_members_their_policies(server):
     iam.detach_group_policy(GroupName="scientists", PolicyArn="arn:aws:iam::aws:policy/AmazonSageMakerReadOnly")
     iam.delete_group(GroupName="scientists")
     assert error(iam.get_group, GroupName="scientists")["Code"] == "NoSuchEntity"
+
+
+def test_a_jobs_data_access_follows_its_execution_role(server):
+    from test_training_resilience import create, setup_bucket, wait
+    iam, s3 = server.client("iam"), server.client("s3")
+    account = server.client("sts").get_caller_identity()["Account"]
+    setup_bucket(server)
+    s3.create_bucket(Bucket="forbidden")
+    s3.put_object(Bucket="forbidden", Key="data/a.csv", Body=b"1,2\n")
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"},
+                                                     "Action": "sts:AssumeRole"}]}
+    iam.create_role(RoleName="NarrowJobRole", AssumeRolePolicyDocument=json.dumps(trust))
+    iam.put_role_policy(RoleName="NarrowJobRole", PolicyName="job", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket", "s3:PutObject"],
+             "Resource": ["arn:aws:s3:::resilience", "arn:aws:s3:::resilience/*"]},
+            {"Effect": "Allow", "Action": ["logs:*", "cloudwatch:PutMetricData"], "Resource": "*"}]}))
+    role = f"arn:aws:iam::{account}:role/NarrowJobRole"
+    create(server, "role-ok-1", "read_channels.py", RoleArn=role)
+    create(server, "role-denied-1", "read_channels.py", RoleArn=role, channels=[{"ChannelName": "train", "DataSource": {
+        "S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://forbidden/data/"}}}])
+    ok = wait(server, "role-ok-1")
+    assert ok["TrainingJobStatus"] == "Completed", ok.get("FailureReason")
+    denied = wait(server, "role-denied-1")
+    assert denied["TrainingJobStatus"] == "Failed"
+    assert denied["FailureReason"].startswith("ClientError") and "s3://forbidden/data/" in denied["FailureReason"]
+    assert "AccessDenied" in denied["FailureReason"] or "not authorized" in denied["FailureReason"]
