@@ -75,6 +75,27 @@ public final class LogShipper: Sendable {
         }
     }
 
+    /// Queues the lines of one read, under one lock (called from reader threads): at hundreds of
+    /// thousands of lines a second, a lock per line slows the training script through its pipe.
+    public func add(lines: [String], at timestamp: Int64) {
+        guard definitions.isEmpty else {
+            for line in lines { add(line, at: timestamp) }
+            return
+        }
+        pending.withLock { pending in
+            pending.lines.reserveCapacity(pending.lines.count + lines.count)
+            for line in lines { pending.lines.append((timestamp, line)) }
+            for line in lines.suffix(Self.tailLength) {
+                if pending.tail.count < Self.tailLength {
+                    pending.tail.append(line)
+                } else {
+                    pending.tail[pending.next] = line
+                    pending.next = (pending.next + 1) % Self.tailLength
+                }
+            }
+        }
+    }
+
     /// The last lines printed, oldest first, for failure reasons.
     public var tail: [String] {
         pending.withLock { Array($0.tail[$0.next...] + $0.tail[..<$0.next]) }
@@ -227,6 +248,55 @@ final class LineReader: Sendable {
             onEnd()
         }
         thread.start()
+    }
+
+    /// Reads the training process's output into `shipper`, a read's lines at a time.
+    static func start(descriptor: Int32, shipper: LogShipper, onEnd: @escaping @Sendable () -> Void) {
+        let thread = Thread {
+            var buffer = [UInt8](repeating: 0, count: 256 * 1024)
+            var partial: [UInt8] = []
+            var lines: [String] = []
+            while true {
+                let count = read(descriptor, &buffer, buffer.count)
+                if count < 0 && errno == EINTR { continue }
+                if count <= 0 { break }
+                let now = Int64(Date().timeIntervalSince1970 * 1000)
+                buffer.withUnsafeBufferPointer { bytes in
+                    var start = 0
+                    for index in 0..<count where bytes[index] == 10 {
+                        if partial.isEmpty {
+                            lines.append(Self.text(UnsafeBufferPointer(rebasing: bytes[start..<index])))
+                        } else {
+                            partial.append(contentsOf: bytes[start..<index])
+                            lines.append(Self.text(partial))
+                            partial.removeAll(keepingCapacity: true)
+                        }
+                        start = index + 1
+                    }
+                    partial.append(contentsOf: bytes[start..<count])
+                }
+                // Lines of megabytes are split (at a character boundary), not held without bound.
+                while partial.count >= Self.maximumLine {
+                    var cut = Self.maximumLine
+                    while cut > 0 && (partial[cut] & 0xC0) == 0x80 { cut -= 1 }
+                    lines.append(Self.text(Array(partial[..<cut])))
+                    partial.removeFirst(cut)
+                }
+                shipper.add(lines: lines, at: now)
+                lines.removeAll(keepingCapacity: true)
+            }
+            if !partial.isEmpty { shipper.add(lines: [Self.text(partial)], at: Int64(Date().timeIntervalSince1970 * 1000)) }
+            close(descriptor)
+            onEnd()
+        }
+        thread.start()
+    }
+
+    /// A line's text without its carriage return, from bytes (invalid UTF-8 repaired).
+    static func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        var end = bytes.count
+        if end > 0 && bytes[end - 1] == 13 { end -= 1 }
+        return String(decoding: UnsafeBufferPointer(rebasing: bytes[0..<end]), as: UTF8.self)
     }
 
     /// CloudWatch Logs takes events of up to 256 KiB.

@@ -62,8 +62,8 @@ extension TrainingWorker {
         guard pipe(&out) == 0, pipe(&err) == 0 else { throw StagingError(description: "InternalServerError: cannot create pipes") }
         let finishedOut = LineReader.Completion()
         let finishedErr = LineReader.Completion()
-        LineReader.start(descriptor: out[0], onLine: { shipper.add($0, at: $1) }, onEnd: { finishedOut.finish() })
-        LineReader.start(descriptor: err[0], onLine: { shipper.add($0, at: $1) }, onEnd: { finishedErr.finish() })
+        LineReader.start(descriptor: out[0], shipper: shipper, onEnd: { finishedOut.finish() })
+        LineReader.start(descriptor: err[0], shipper: shipper, onEnd: { finishedErr.finish() })
         let grace = options.stopGraceSeconds
         let limits = instance.map { type in
             ResourceLimits.apply(name: "\(spec.name)-algo-\(options.hostIndex)", cpus: type.vCPUs, memoryBytes: type.memoryBytes)
