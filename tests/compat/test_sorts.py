@@ -2,15 +2,19 @@
 repository built here with known commits, its synthetic data set is deterministic, and a still
 smaller version of `make demo`'s pipeline runs against the test server: parallel training jobs (one on
 managed spot) through the sagemaker SDK, a Bayesian tuning job on the best model, and every job's
-logs, metrics and artifact read back through boto3."""
+logs, metrics and artifact read back through boto3; and a spot interruption in the middle of
+train.py's loop resumes from its checkpoint."""
 import csv
+import io
 import json
 import subprocess
 import sys
+import tarfile
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from anneal_harness import clean_env
+from anneal_harness import BINARY, clean_env
 
 HERE = Path(__file__).resolve().parent
 SORTS = HERE.parents[1] / "examples" / "sorts"
@@ -177,3 +181,72 @@ def test_the_sorts_pipeline_runs_smaller_against_the_server(server, tmp_path):
         assert s3.head_object(Bucket=bucket, Key=key)["ContentLength"] > 0
         events = logs.filter_log_events(logGroupName="/aws/sagemaker/TrainingJobs", logStreamNamePrefix=name + "/")["events"]
         assert any(e["message"].startswith("F1-Score: ") for e in events), name
+
+
+def test_a_spot_interruption_resumes_train_py_from_its_checkpoint(server, tmp_path):
+    """train.py appends each finished combination to /opt/ml/checkpoints; an operator takes the spot
+    instance back after the first one (`anneal capacity reclaim`), and the restarted job skips what
+    the checkpoint holds and still reports every combination."""
+    s3, sm, logs = server.client("s3"), server.client("sagemaker"), server.client("logs")
+    try:
+        s3.create_bucket(Bucket="sorts-spot")
+    except s3.exceptions.BucketAlreadyOwnedByYou:
+        pass
+    data = subprocess.run([sys.executable, str(SORTS / "make_dataset.py"), "--rows", "3000"], capture_output=True,
+                          check=True).stdout
+    s3.put_object(Bucket="sorts-spot", Key="training/data.csv", Body=data)
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for name in ("train.py", "evaluation.py", "models.py"):
+            archive.add(SORTS / "training" / name, arcname=name)
+    s3.put_object(Bucket="sorts-spot", Key="code/sourcedir.tar.gz", Body=buffer.getvalue())
+    name = "sorts-spot-resume"
+    hyper = {"sagemaker_program": '"train.py"', "sagemaker_submit_directory": '"s3://sorts-spot/code/sourcedir.tar.gz"',
+             "model": '"randomforestclassifier"', "features": '"SC,LC,CM"', "max-size": "3", "folds": "3",
+             "curve-points": "3", "n-jobs": "1"}
+    sm.create_training_job(
+        TrainingJobName=name, RoleArn="arn:aws:iam::123456789012:role/sorts_prod", HyperParameters=hyper,
+        AlgorithmSpecification={"TrainingImage": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3",
+                                "TrainingInputMode": "File", "MetricDefinitions": [{"Name": "fscore", "Regex": "F1-Score: (.*?)%"}]},
+        InputDataConfig=[{"ChannelName": "train", "DataSource": {"S3DataSource": {
+            "S3DataType": "S3Prefix", "S3Uri": "s3://sorts-spot/training/", "S3DataDistributionType": "FullyReplicated"}}}],
+        OutputDataConfig={"S3OutputPath": "s3://sorts-spot/output"},
+        ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 5},
+        StoppingCondition={"MaxRuntimeInSeconds": 600, "MaxWaitTimeInSeconds": 900}, EnableManagedSpotTraining=True,
+        CheckpointConfig={"S3Uri": "s3://sorts-spot/checkpoints/resume"})
+
+    def printed():
+        try:
+            events = logs.filter_log_events(logGroupName="/aws/sagemaker/TrainingJobs",
+                                            logStreamNamePrefix=name + "/")["events"]
+        except logs.exceptions.ResourceNotFoundException:
+            return []  # no job has printed on this server yet
+        return [e["message"] for e in sorted(events, key=lambda e: (e["timestamp"], e.get("ingestionTime", 0)))]
+
+    deadline = time.time() + 300
+    while time.time() < deadline and not any(line.startswith("F1-Score:") for line in printed()):
+        time.sleep(0.3)
+    listed = subprocess.run([BINARY, "capacity", "instances", "--job", name, "--json", "--home", str(server.home)],
+                            capture_output=True, text=True, env=clean_env(), timeout=30)
+    instance = json.loads(listed.stdout)["Instances"][0]["instanceID"]
+    reclaimed = subprocess.run([BINARY, "capacity", "reclaim", instance, "--home", str(server.home)],
+                               capture_output=True, text=True, env=clean_env(), timeout=30)
+    assert reclaimed.returncode == 0, reclaimed.stderr
+    while time.time() < deadline:
+        job = sm.describe_training_job(TrainingJobName=name)
+        if job["TrainingJobStatus"] in ("Completed", "Failed", "Stopped"):
+            break
+        time.sleep(0.5)
+    assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
+    assert "Interrupted" in [t["Status"] for t in job["SecondaryStatusTransitions"]]
+    lines = printed()
+    resumed = [line for line in lines if line.startswith("Resuming: ")]
+    assert resumed, lines[-40:]
+    skipped = int(resumed[0].split()[1])
+    assert 1 <= skipped < 7
+    # Every one of the 7 combinations was evaluated exactly once across the two attempts, plus the
+    # final block of the chosen one.
+    assert sum(line.startswith("F1-Score:") for line in lines) >= 7 + 1
+    csv_key = "checkpoints/resume/randomforestclassifier_train_results.csv"
+    rows = s3.get_object(Bucket="sorts-spot", Key=csv_key)["Body"].read().decode().splitlines()
+    assert len(rows) == 1 + 7 and len({row.split(",")[1] for row in rows[1:]}) == 7
