@@ -12,7 +12,7 @@ public struct RandomStrategy: TuningStrategy {
         let first = observations.count + pending.count
         // In a finite space, avoid repeating a configuration while unseen ones remain likely.
         let finite = space.gridSize
-        var seen = Set((observations.map(\.configuration) + pending).compactMap { space.canonical($0) })
+        var seen = finite == nil ? [] : Set((observations.map(\.configuration) + pending).compactMap { space.canonical($0) })
         var proposals: [Configuration] = []
         for position in 0..<count {
             var random = TuningRandom(seed: seed, stream: 1, index: UInt64(first + position))
@@ -24,7 +24,7 @@ public struct RandomStrategy: TuningStrategy {
                     attempts += 1
                 }
             }
-            seen.insert(configuration)
+            if finite != nil { seen.insert(configuration) }
             proposals.append(configuration)
         }
         return proposals
