@@ -90,6 +90,19 @@ public final class CredentialResolver: Sendable {
             guard let record = try? identity.session(accessKeyID), let secretBytes = try? box.open(record.sealedSecret),
                   let tokenHash = Hex.decode(record.tokenSHA256) else { return nil }
             let roleName = record.roleARN.split(separator: "/").last.map(String.init) ?? "role"
+            if record.roleARN.contains(":user/") {
+                // GetSessionToken: the user's own session, with the user's permissions.
+                guard let user = try? identity.user(accountID: record.accountID, name: roleName) else { return nil }
+                var principal = user.principal
+                if !user.isAdministrator, let iam {
+                    principal.policies = Self.parsed((try? iam.effectiveDocuments(accountID: record.accountID, .user, principal: user.name,
+                                                                                 builtIn: ManagedPolicies.document)) ?? [])
+                }
+                let resolved = ResolvedCredential(accessKeyID: accessKeyID, secret: String(decoding: secretBytes, as: UTF8.self),
+                                                  principal: principal, tokenSHA256: tokenHash, expiresAt: record.expiresAt)
+                cache.withLock { $0[accessKeyID] = resolved }
+                return resolved
+            }
             var principal = Principal(accountID: record.accountID, kind: .assumedRole, name: roleName + "/" + record.sessionName,
                                       userID: "AROA" + String(accessKeyID.dropFirst(4)) + ":" + record.sessionName,
                                       isAdministrator: false, trainingJob: record.trainingJob)

@@ -49,7 +49,7 @@ public struct IAMService: QueryService {
              "PutRolePolicy", "GetRolePolicy", "ListRolePolicies", "DeleteRolePolicy",
              "PutGroupPolicy", "GetGroupPolicy", "ListGroupPolicies", "DeleteGroupPolicy":
             try inlinePolicies(action, request, context, &reply)
-        case "CreatePolicy", "GetPolicy", "ListPolicies", "DeletePolicy", "AttachUserPolicy", "DetachUserPolicy",
+        case "CreatePolicy", "GetPolicy", "GetPolicyVersion", "ListPolicies", "DeletePolicy", "AttachUserPolicy", "DetachUserPolicy",
              "AttachRolePolicy", "DetachRolePolicy", "AttachGroupPolicy", "DetachGroupPolicy",
              "ListAttachedUserPolicies", "ListAttachedRolePolicies", "ListAttachedGroupPolicies":
             try managedPolicies(action, request, context, &reply)
@@ -439,6 +439,17 @@ public struct IAMService: QueryService {
             let policy = try existingPolicy(request["PolicyArn"], context, "iam:GetPolicy")
             let count = try store { () throws(StoreError) in try store.attachmentCount(arn: policy.arn) }
             xml.element("Policy") { self.policy(&$0, policy, attachments: count) }
+        case "GetPolicyVersion":
+            let policy = try existingPolicy(request["PolicyArn"], context, "iam:GetPolicyVersion")
+            guard request["VersionId"] == "v1" else {
+                throw Self.noSuchEntity("Policy \(policy.arn) version \(request["VersionId"] ?? "") does not exist (Anneal keeps one version, v1).")
+            }
+            xml.element("PolicyVersion") { version in
+                version.element("Document", S3Service.urlEncode(policy.document))
+                version.element("VersionId", "v1")
+                version.element("IsDefaultVersion", "true")
+                version.element("CreateDate", Self.date(policy.createdAt))
+            }
         case "ListPolicies":
             try context.authorize("iam:ListPolicies", resource: "arn:aws:iam::\(accountID):policy/")
             let scope = request["Scope"] ?? "All"

@@ -29,6 +29,8 @@ public struct STSService: QueryService {
             }
         case "AssumeRole":
             return try assumeRole(parameters, context)
+        case "GetSessionToken":
+            return try sessionToken(parameters, context)
         default:
             throw AWSError.invalidAction(action, service: "sts")
         }
@@ -82,6 +84,35 @@ extension STSService {
             xml.element("AssumedRoleUser") { user in
                 user.element("AssumedRoleId", "\(role.roleID):\(name)")
                 user.element("Arn", "arn:aws:sts::\(context.principal.accountID):assumed-role/\(role.name)/\(name)")
+            }
+        }
+    }
+
+    /// GetSessionToken: temporary credentials for the calling user, with the user's permissions
+    /// (not callable with session credentials, as in AWS).
+    func sessionToken(_ parameters: [String: String], _ context: CallContext) throws(AWSError) -> String {
+        guard let credentials else { throw AWSError.invalidAction("GetSessionToken", service: "sts") }
+        try context.authorize("sts:GetSessionToken")
+        guard context.principal.kind == .user, !context.accessKeyID.hasPrefix("ASIA") else {
+            throw AWSError("AccessDenied", "Cannot call GetSessionToken with session credentials", status: 403)
+        }
+        let duration = Int64(parameters["DurationSeconds"].flatMap(Int.init) ?? 43_200)
+        guard (900...129_600).contains(duration) else {
+            throw AWSError("ValidationError", "DurationSeconds must be between 900 and 129600.")
+        }
+        let session: SessionCredentials
+        do {
+            session = try credentials.issueSession(accountID: context.principal.accountID, roleARN: context.principal.arn,
+                                                   sessionName: context.principal.name, trainingJob: nil, lifetime: duration)
+        } catch {
+            throw AWSError.internalFailure("cannot issue session credentials: \(error)")
+        }
+        return queryReply(action: "GetSessionToken", namespace: xmlNamespace, requestID: context.requestID) { xml in
+            xml.element("Credentials") { credentialsXML in
+                credentialsXML.element("AccessKeyId", session.accessKeyID)
+                credentialsXML.element("SecretAccessKey", session.secret)
+                credentialsXML.element("SessionToken", session.sessionToken)
+                credentialsXML.element("Expiration", ISO8601Time.format(milliseconds: session.expiration * 1000))
             }
         }
     }

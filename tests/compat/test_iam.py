@@ -220,3 +220,27 @@ def test_a_jobs_data_access_follows_its_execution_role(server):
     assert denied["TrainingJobStatus"] == "Failed"
     assert denied["FailureReason"].startswith("ClientError") and "s3://forbidden/data/" in denied["FailureReason"]
     assert "AccessDenied" in denied["FailureReason"] or "not authorized" in denied["FailureReason"]
+
+
+def test_session_tokens_and_policy_versions(server):
+    iam = server.client("iam")
+    iam.create_user(UserName="gina")
+    key = iam.create_access_key(UserName="gina")["AccessKey"]
+    iam.put_user_policy(UserName="gina", PolicyName="whoami", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["sts:GetCallerIdentity", "sts:GetSessionToken"],
+                                               "Resource": "*"}]}))
+    creds = as_user(server, "sts", key).get_session_token(DurationSeconds=900)["Credentials"]
+    session = boto3.client("sts", endpoint_url=server.endpoint, region_name=server.region(), aws_access_key_id=creds["AccessKeyId"],
+                           aws_secret_access_key=creds["SecretAccessKey"], aws_session_token=creds["SessionToken"],
+                           config=Config(retries={"max_attempts": 1}))
+    assert session.get_caller_identity()["Arn"].endswith(":user/gina")
+    assert error(session.get_session_token)["Code"] == "AccessDenied"
+    tampered = boto3.client("sts", endpoint_url=server.endpoint, region_name=server.region(), aws_access_key_id=creds["AccessKeyId"],
+                            aws_secret_access_key=creds["SecretAccessKey"], aws_session_token=creds["SessionToken"][:-2] + "AA",
+                            config=Config(retries={"max_attempts": 1}))
+    assert error(tampered.get_caller_identity)["Code"] == "InvalidClientTokenId"
+    policy = iam.create_policy(PolicyName="versioned", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}))["Policy"]
+    version = iam.get_policy_version(PolicyArn=policy["Arn"], VersionId="v1")["PolicyVersion"]
+    assert version["IsDefaultVersion"] and version["Document"]["Statement"][0]["Action"] == "s3:GetObject"
+    assert error(iam.get_policy_version, PolicyArn=policy["Arn"], VersionId="v2")["Code"] == "NoSuchEntity"
