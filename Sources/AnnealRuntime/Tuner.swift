@@ -155,7 +155,11 @@ public final class Tuner: Sendable {
             let index = launched + 1
             let definition = spec.definitions[(index - 1) % spec.definitions.count]
             let mine = trials.filter { $0.definitionName == definition.name }
+            // Failed trials go in with a non-finite loss: left out of the model, never proposed again.
             let observations = warm + mine.compactMap { trial -> TuningObservation? in
+                if trial.objectiveStatus == "Failed" && !trial.failedRetryably {
+                    return TuningObservation(configuration: trial.configuration, loss: .nan)
+                }
                 guard trial.objectiveStatus == "Succeeded", let value = trial.objective else { return nil }
                 return TuningObservation(configuration: trial.configuration, loss: orient(value))
             }
