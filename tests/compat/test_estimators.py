@@ -56,7 +56,9 @@ def runtime_table(server):
     table = server.home / "runtimes.json"
     table.write_text(json.dumps({"runtimes": [{
         "image": "*/anneal-compat/table-train:*", "train": ["python3", str(HERE / "jobs" / "byo_train.py")],
-        "environment": {"BYO_MODE": "table"}}]}))
+        # The sandbox shows a job only the system, its runtime and what the table exposes (a checkout
+        # under /tmp would otherwise be hidden behind the job's private /tmp).
+        "expose": [str(HERE / "jobs")], "environment": {"BYO_MODE": "table"}}]}))
     yield table
     table.unlink()
 
