@@ -11,7 +11,16 @@ public final class LogShipper: Sendable {
         /// The last `tailLength` lines, a ring: `tail[next]` is the oldest once it is full.
         var tail: [String] = []
         var next = 0
+        /// When lines were last taken for sending (ms), and whether a prompt flush is on its way.
+        var lastSent: Int64 = 0
+        var promptFlushScheduled = false
     }
+
+    /// After this long without output, the first new lines are sent at once (after a short pause to
+    /// gather the lines that come with them) instead of at the next periodic flush: a job's first
+    /// line shows within milliseconds, while steady output still goes in the periodic batches.
+    static let idleMilliseconds: Int64 = 200
+    static let promptDelay = Duration.milliseconds(5)
 
     static let tailLength = 20
 
@@ -63,7 +72,7 @@ public final class LogShipper: Sendable {
                 points.append(WorkerProtocol.MetricPoint(MetricName: definition.name, Value: value, Timestamp: Double(timestamp) / 1000))
             }
         }
-        pending.withLock { pending in
+        let prompt = pending.withLock { pending -> Bool in
             pending.lines.append((timestamp, line))
             if !points.isEmpty { pending.metrics += points }
             if pending.tail.count < Self.tailLength {
@@ -72,6 +81,22 @@ public final class LogShipper: Sendable {
                 pending.tail[pending.next] = line
                 pending.next = (pending.next + 1) % Self.tailLength
             }
+            return Self.claimPromptFlush(&pending, now: timestamp)
+        }
+        if prompt { schedulePromptFlush() }
+    }
+
+    /// Whether these lines, arriving after a quiet spell, should be sent now (claimed under the lock).
+    static func claimPromptFlush(_ pending: inout Pending, now: Int64) -> Bool {
+        guard !pending.promptFlushScheduled, now - pending.lastSent >= idleMilliseconds else { return false }
+        pending.promptFlushScheduled = true
+        return true
+    }
+
+    private func schedulePromptFlush() {
+        Task.detached { [self] in
+            try? await Task.sleep(for: Self.promptDelay)
+            await flush()
         }
     }
 
@@ -82,7 +107,7 @@ public final class LogShipper: Sendable {
             for line in lines { add(line, at: timestamp) }
             return
         }
-        pending.withLock { pending in
+        let prompt = pending.withLock { pending -> Bool in
             pending.lines.reserveCapacity(pending.lines.count + lines.count)
             for line in lines { pending.lines.append((timestamp, line)) }
             for line in lines.suffix(Self.tailLength) {
@@ -93,7 +118,9 @@ public final class LogShipper: Sendable {
                     pending.next = (pending.next + 1) % Self.tailLength
                 }
             }
+            return Self.claimPromptFlush(&pending, now: timestamp)
         }
+        if prompt { schedulePromptFlush() }
     }
 
     /// The last lines printed, oldest first, for failure reasons.
@@ -119,9 +146,11 @@ public final class LogShipper: Sendable {
 
     private func send() async {
         let (lines, metrics) = pending.withLock { pending -> ([(timestamp: Int64, message: String)], [WorkerProtocol.MetricPoint]) in
+            if !pending.lines.isEmpty { pending.lastSent = Int64(Date().timeIntervalSince1970 * 1000) }
             defer {
                 pending.lines.removeAll()
                 pending.metrics.removeAll()
+                pending.promptFlushScheduled = false
             }
             return (pending.lines, pending.metrics)
         }

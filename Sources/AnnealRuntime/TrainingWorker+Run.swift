@@ -78,6 +78,7 @@ extension TrainingWorker {
         }
         let exit: ProcessExit = try await withCheckedThrowingContinuation { continuation in
             do {
+                trace("spawning the entry point")
                 let pid = try processes.spawn(argv, environment: environment, directory: root + "/code", stdout: out[1], stderr: err[1],
                                               limits: limits, onExit: { continuation.resume(returning: $0) })
                 setTraining(pid, grace: grace)

@@ -105,7 +105,9 @@ public final class TrainingWorker: Sendable {
         await report("downloading")
         do {
             try await stageChannels(spec, into: root + "/input/data", log: log)
+            trace("channels staged")
             try await stageCode(spec, into: root + "/code", log: log)
+            trace("code staged")
             try await restoreCheckpoints(spec, into: root + "/checkpoints", log: log)
         } catch {
             return Outcome(reason: "\(error)")
@@ -125,6 +127,7 @@ public final class TrainingWorker: Sendable {
         }
 
         await report("training")
+        trace("reported training")
         guard !stopRequested.load(ordering: .sequentiallyConsistent) else {
             if interruption.load(ordering: .sequentiallyConsistent) { return Outcome(stopped: true) }
             await uploadArtifacts(spec, root: root, log: log)
