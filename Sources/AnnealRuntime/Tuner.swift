@@ -104,7 +104,7 @@ public final class Tuner: Sendable {
         if let completion, job.completion == nil {
             _ = try? dependencies.tuningJobs.update(named: name) { tuning in
                 tuning.completion = completion
-                if completion == .notImproving || completion == .target { tuning.convergenceTime = now }
+                if completion == .notImproving || completion == .target || completion == .converged { tuning.convergenceTime = now }
                 tuning.lastModifiedTime = now
             }
             dependencies.note("tuning_job_completing", [("tuning_job", name), ("reason", completion.rawValue)])
@@ -131,6 +131,7 @@ public final class Tuner: Sendable {
             return .target
         }
         if let patience = spec.maxJobsNotImproving, TuningJob.notImproving(trials, minimize: spec.minimize) >= patience { return .notImproving }
+        if spec.completeOnConvergence && TuningJob.converged(trials, minimize: spec.minimize) { return .converged }
         if budgetUsed(trials) >= spec.maxTrainingJobs { return .maxJobs }
         return nil
     }

@@ -138,6 +138,15 @@ func validated(_ request: JSONValue) -> Result<TuningJobSpec, TrainingJobValidat
         #expect(trials.map(\.objectiveStatus) == ["Succeeded", "Succeeded", "Succeeded", "Succeeded", "Failed", "Pending"])
     }
 
+    @Test func convergenceNeedsResultsAndAFlatTail() {
+        let improving = (0..<30).map { trial("i\($0)", .completed, 10 - Double($0) * 0.1, at: Double($0)) }
+        #expect(!TuningJob.converged(improving, minimize: true))
+        #expect(TuningJob.converged(improving, minimize: false))  // maximising, the first was the best
+        let flat = (0..<30).map { trial("f\($0)", .completed, $0 < 12 ? 10 - Double($0) : 5 + Double($0 % 3), at: Double($0)) }
+        #expect(TuningJob.converged(flat, minimize: true))
+        #expect(!TuningJob.converged(Array(flat.prefix(9)), minimize: true))
+    }
+
     @Test func platformFailuresAreRetryableAndAlgorithmFailuresAreNot() {
         #expect(trial("a", .failed, nil, at: 1, reason: "InternalServerError: the instance algo-1 ended").failedRetryably)
         #expect(!trial("b", .failed, nil, at: 1, reason: "AlgorithmError: exit 1").failedRetryably)

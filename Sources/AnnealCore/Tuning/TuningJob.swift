@@ -181,6 +181,18 @@ extension TuningJob {
         }
     }
 
+    /// `ConvergenceDetected.CompleteOnConvergence`: with at least 10 results, the last
+    /// max(10, n/5) of them improved the best objective by less than 0.01% (relative): more trials
+    /// are unlikely to find better.
+    public static func converged(_ trials: [TuningTrial], minimize: Bool) -> Bool {
+        let values = trials.filter { $0.objectiveStatus == "Succeeded" }.sorted { $0.job.creationTime < $1.job.creationTime }
+            .compactMap(\.objective).map { minimize ? $0 : -$0 }
+        guard values.count >= 10 else { return false }
+        let window = max(10, values.count / 5)
+        guard values.count > window, let before = values.dropLast(window).min(), let now = values.min() else { return false }
+        return (before - now) <= 1e-4 * max(abs(before), 1e-12)
+    }
+
     /// Trials since the best one, in launch order, that did not improve on it.
     public static func notImproving(_ trials: [TuningTrial], minimize: Bool) -> Int {
         let finished = trials.filter { $0.objectiveStatus == "Succeeded" }.sorted { $0.job.creationTime < $1.job.creationTime }
