@@ -75,12 +75,7 @@ extension STSService {
             throw AWSError.internalFailure("cannot issue session credentials: \(error)")
         }
         return queryReply(action: "AssumeRole", namespace: xmlNamespace, requestID: context.requestID) { xml in
-            xml.element("Credentials") { credentialsXML in
-                credentialsXML.element("AccessKeyId", session.accessKeyID)
-                credentialsXML.element("SecretAccessKey", session.secret)
-                credentialsXML.element("SessionToken", session.sessionToken)
-                credentialsXML.element("Expiration", ISO8601Time.format(milliseconds: session.expiration * 1000))
-            }
+            Self.write(session, into: &xml)
             xml.element("AssumedRoleUser") { user in
                 user.element("AssumedRoleId", "\(role.roleID):\(name)")
                 user.element("Arn", "arn:aws:sts::\(context.principal.accountID):assumed-role/\(role.name)/\(name)")
@@ -108,12 +103,17 @@ extension STSService {
             throw AWSError.internalFailure("cannot issue session credentials: \(error)")
         }
         return queryReply(action: "GetSessionToken", namespace: xmlNamespace, requestID: context.requestID) { xml in
-            xml.element("Credentials") { credentialsXML in
-                credentialsXML.element("AccessKeyId", session.accessKeyID)
-                credentialsXML.element("SecretAccessKey", session.secret)
-                credentialsXML.element("SessionToken", session.sessionToken)
-                credentialsXML.element("Expiration", ISO8601Time.format(milliseconds: session.expiration * 1000))
-            }
+            Self.write(session, into: &xml)
+        }
+    }
+
+    /// The `Credentials` element of AssumeRole and GetSessionToken.
+    static func write(_ session: SessionCredentials, into xml: inout XMLWriter) {
+        xml.element("Credentials") { credentials in
+            credentials.element("AccessKeyId", session.accessKeyID)
+            credentials.element("SecretAccessKey", session.secret)
+            credentials.element("SessionToken", session.sessionToken)
+            credentials.element("Expiration", ISO8601Time.format(milliseconds: session.expiration * 1000))
         }
     }
 

@@ -16,25 +16,13 @@ enum JobsCommand {
         """
 
     static func main(_ arguments: [String]) -> Int32 {
-        let parsed: Arguments
-        do { parsed = try Arguments(arguments, flags: ["help", "json", "follow"], options: ["home", "plot"]) } catch {
-            printError("anneal jobs: \(error)\n\(usage)")
-            return ExitCode.usage
+        let command: VerbCommand
+        switch VerbCommand.parse(arguments, command: "anneal jobs", usage: usage, flags: ["json", "follow"], options: ["plot"], noun: "job") {
+        case .exit(let code): return code
+        case .ready(let ready): command = ready
         }
-        guard !parsed.flags.contains("help"), let verb = parsed.positional.first else {
-            print(usage)
-            return parsed.flags.contains("help") ? ExitCode.success : ExitCode.usage
-        }
-        let names = Array(parsed.positional.dropFirst())
-        guard verb == "list" ? names.isEmpty : names.count == 1 else {
-            printError("anneal jobs \(verb): \(verb == "list" ? "takes no name" : "needs exactly one job name")\n\(usage)")
-            return ExitCode.usage
-        }
-        let client: AWSClient
-        do { client = try ClientProfile.load(home: parsed.options["home"]) } catch {
-            printError("anneal jobs: \(error)")
-            return ExitCode.failure
-        }
+        let (parsed, verb, client) = (command.parsed, command.verb, command.client)
+        let names = [command.name]
         return run { () async throws -> Int32 in
             switch verb {
             case "list": return try await list(client, json: parsed.flags.contains("json"))

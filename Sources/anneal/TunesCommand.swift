@@ -66,25 +66,13 @@ enum TunesCommand {
 
     /// `anneal tunes ...`.
     static func main(_ arguments: [String]) -> Int32 {
-        let parsed: Arguments
-        do { parsed = try Arguments(arguments, flags: ["help", "json"], options: ["home"]) } catch {
-            printError("anneal tunes: \(error)\n\(usage)")
-            return ExitCode.usage
+        let command: VerbCommand
+        switch VerbCommand.parse(arguments, command: "anneal tunes", usage: usage, flags: ["json"], options: [], noun: "tuning job") {
+        case .exit(let code): return code
+        case .ready(let ready): command = ready
         }
-        guard !parsed.flags.contains("help"), let verb = parsed.positional.first else {
-            print(usage)
-            return parsed.flags.contains("help") ? ExitCode.success : ExitCode.usage
-        }
-        let names = Array(parsed.positional.dropFirst())
-        guard verb == "list" ? names.isEmpty : names.count == 1 else {
-            printError("anneal tunes \(verb): \(verb == "list" ? "takes no name" : "needs exactly one tuning job name")\n\(usage)")
-            return ExitCode.usage
-        }
-        let client: AWSClient
-        do { client = try ClientProfile.load(home: parsed.options["home"]) } catch {
-            printError("anneal tunes: \(error)")
-            return ExitCode.failure
-        }
+        let (parsed, verb, client) = (command.parsed, command.verb, command.client)
+        let names = [command.name]
         let json = parsed.flags.contains("json")
         return JobsCommand.run { () async throws -> Int32 in
             switch verb {
