@@ -143,7 +143,10 @@ public final class UtilisationSampler: Sendable {
         }
         var output = ""
         var buffer = [CChar](repeating: 0, count: 4096)
-        while fgets(&buffer, Int32(buffer.count), pipe) != nil { output += String(cString: buffer) }
+        while fgets(&buffer, Int32(buffer.count), pipe) != nil {
+            let length = buffer.firstIndex(of: 0) ?? buffer.count
+            output += String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
         pclose(pipe)
         return parseGPUs(output)
     }
