@@ -24,23 +24,31 @@ public struct SpawnError: Error, CustomStringConvertible {
 }
 
 /// Starts child processes in their own sessions and reports their ends, from one reaper thread
-/// that blocks in waitpid (never on the cooperative pool).
+/// that blocks in waitid (never on the cooperative pool).
+///
+/// The reaper is one per process, whatever the number of `ChildProcesses`: two reapers waiting
+/// for any child would take each other's children, and the handler of a stolen child would never
+/// run. It reaps only the children it started: another part of the process (`popen`, Foundation's
+/// `Process`) waits for its own.
 public final class ChildProcesses: Sendable {
     private struct State {
         var handlers: [Int32: @Sendable (ProcessExit) -> Void] = [:]
     }
 
-    private let state = Mutex(State())
-    private let wakeup = DispatchSemaphore(value: 0)
+    private static let state = Mutex(State())
+    private static let wakeup = DispatchSemaphore(value: 0)
+    private static let reaper: Void = {
+        let thread = Thread { ChildProcesses.reap() }
+        thread.name = "anneal-reaper"
+        thread.start()
+    }()
 
     /// Children are forked from this one long-lived thread: PR_SET_PDEATHSIG fires when the *thread*
     /// that forked exits, and pool threads come and go.
     private let spawner = SpawnThread()
 
     public init() {
-        let thread = Thread { [self] in self.reap() }
-        thread.name = "anneal-reaper"
-        thread.start()
+        _ = Self.reaper
     }
 
     /// Starts `arguments[0]` (an absolute path) and calls `onExit` once it ends.
@@ -61,7 +69,7 @@ public final class ChildProcesses: Sendable {
             var pid: Int32 = 0
             let joins = limits?.procsDescriptors ?? []
             let addressSpace = UInt64(limits?.addressSpaceLimit ?? 0)
-            let rc: Int32 = state.withLock { state in
+            let rc: Int32 = Self.state.withLock { state in
                 let rc = argv.withUnsafeBufferPointer { argvPointer in
                     envp.withUnsafeBufferPointer { envpPointer in
                         joins.withUnsafeBufferPointer { joinPointer in
@@ -79,7 +87,7 @@ public final class ChildProcesses: Sendable {
         }
         let (result, pid) = box.get()
         guard result == 0 else { throw SpawnError(message: "cannot start \(path): \(String(cString: strerror(result)))") }
-        wakeup.signal()
+        Self.wakeup.signal()
         return pid
     }
 
@@ -107,18 +115,26 @@ public final class ChildProcesses: Sendable {
         }
     }
 
-    private func reap() {
+    private static func reap() {
         while true {
             if state.withLock({ $0.handlers.isEmpty }) {
                 wakeup.wait()
                 continue
             }
-            var status: Int32 = 0
-            let pid = waitpid(-1, &status, 0)
-            if pid < 0 {
+            // Which child ended, without reaping it yet: it may be someone else's.
+            var info = siginfo_t()
+            if waitid(P_ALL, 0, &info, WEXITED | WNOWAIT) != 0 {
                 if errno == ECHILD { usleep(50_000) }
                 continue
             }
+            let pid = info._sifields._sigchld.si_pid
+            guard state.withLock({ $0.handlers[pid] != nil }) else {
+                // Not ours: its owner reaps it. Give it the moment it needs.
+                usleep(5_000)
+                continue
+            }
+            var status: Int32 = 0
+            guard waitpid(pid, &status, 0) == pid else { continue }
             let exit: ProcessExit = (status & 0x7f) == 0 ? .exited((status >> 8) & 0xff) : .signaled(status & 0x7f)
             if let handler = state.withLock({ $0.handlers.removeValue(forKey: pid) }) { handler(exit) }
         }
