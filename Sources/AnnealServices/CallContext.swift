@@ -29,6 +29,16 @@ public struct CallContext: Sendable {
     /// Throws the protocol's access-denied error unless the policy allows `action` on `resource`.
     public func authorize(_ action: String, resource: String = "*", conditions: [String: [String]] = [:]) throws(AWSError) {
         var keys = conditions
+        // The administrator's decision reads no condition key: skip building them on the hot path.
+        if !principal.isAdministrator { addGlobalKeys(&keys) }
+        let request = AuthorizationRequest(principal: principal, action: action, resource: resource, context: keys)
+        if case .deny(let reason) = policy.decide(request) {
+            throw AccessErrors.denied(reason, wire: wire)
+        }
+    }
+
+    /// The `aws:` condition keys every request has.
+    func addGlobalKeys(_ keys: inout [String: [String]]) {
         keys["aws:SourceIp"] = [remoteAddress]
         keys["aws:SecureTransport"] = [isSecure ? "true" : "false"]
         keys["aws:PrincipalArn"] = [principal.arn]
@@ -38,10 +48,6 @@ public struct CallContext: Sendable {
         let now = Int64(Date().timeIntervalSince1970)
         keys["aws:EpochTime"] = [String(now)]
         keys["aws:CurrentTime"] = [ISO8601Time.format(milliseconds: now * 1000)]
-        let request = AuthorizationRequest(principal: principal, action: action, resource: resource, context: keys)
-        if case .deny(let reason) = policy.decide(request) {
-            throw AccessErrors.denied(reason, wire: wire)
-        }
     }
 }
 
