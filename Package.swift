@@ -43,5 +43,6 @@ let package = Package(
         .testTarget(name: "AnnealHTTPTests", dependencies: ["AnnealHTTP"], swiftSettings: strict),
         .testTarget(name: "AnnealAWSTests", dependencies: ["AnnealAWS"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "AnnealServicesTests", dependencies: ["AnnealServices"], swiftSettings: strict),
+        .testTarget(name: "AnnealClientTests", dependencies: ["AnnealClient"], swiftSettings: strict),
     ]
 )

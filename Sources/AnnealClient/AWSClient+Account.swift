@@ -9,13 +9,10 @@ extension AWSClient {
     /// The caller's account id (STS GetCallerIdentity, Query protocol).
     public func accountID() async throws(ClientError) -> String {
         let body = Array("Action=GetCallerIdentity&Version=2011-06-15".utf8)
-        var request = URLRequest(url: endpoint.appendingPathComponent(""))
-        request.httpMethod = "POST"
-        request.httpBody = Data(body)
         let headers = sign(method: "POST", rawPath: "/", rawQuery: "", service: "sts", payloadHash: SHA256.hex(body),
                            extra: [("content-type", "application/x-www-form-urlencoded; charset=utf-8")])
-        apply(headers, to: &request)
-        let (data, status) = try await send(request)
+        let reply = try await exchange(method: "POST", path: "/", headers: headers, body: body)
+        let (data, status) = (reply.body, reply.status)
         guard status == 200 else { throw Self.xmlError(data, status: status) }
         guard let root = try? XMLDocument.parse(data),
               let account = (root.child("GetCallerIdentityResult") ?? root).child("Account")?.text, !account.isEmpty else {
@@ -40,17 +37,11 @@ extension AWSClient {
     public func createBucket(_ bucket: String) async throws(ClientError) {
         let body = region == "us-east-1" ? [] : Array(("<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
             + "<LocationConstraint>\(region)</LocationConstraint></CreateBucketConfiguration>").utf8)
-        let path = "/\(Self.encode(bucket, keepSlash: false))"
-        guard let url = URL(string: endpoint.absoluteString.trimmingSuffix("/") + path) else {
-            throw ClientError(status: nil, code: "InvalidURL", message: path)
-        }
-        var request = URLRequest(url: url)
-        request.httpMethod = "PUT"
-        if !body.isEmpty { request.httpBody = Data(body) }
+        let path = objectPath(bucket: bucket, key: "")
         let hash = SHA256.hex(body)
-        apply(sign(method: "PUT", rawPath: path, rawQuery: "", service: "s3", payloadHash: hash, extra: [("x-amz-content-sha256", hash)]),
-              to: &request)
-        let (data, status) = try await send(request)
+        let headers = sign(method: "PUT", rawPath: path, rawQuery: "", service: "s3", payloadHash: hash, extra: [("x-amz-content-sha256", hash)])
+        let reply = try await exchange(method: "PUT", path: path, headers: headers, body: body)
+        let (data, status) = (reply.body, reply.status)
         guard status != 200 else { return }
         let error = Self.xmlError(data, status: status)
         guard error.code == "BucketAlreadyOwnedByYou" else { throw error }

@@ -1,6 +1,7 @@
 import AnnealAWS
 import AnnealCrypto
 import Foundation
+import Glibc
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -59,40 +60,59 @@ extension AWSClient {
     }
 
     /// Downloads an object into `file` (replacing it).
+    /// Downloads an object into `file` (replacing it): the body streams into a temporary file beside
+    /// it, renamed into place when complete.
     public func download(bucket: String, key: String, to file: URL) async throws(ClientError) {
-        let (data, status) = try await s3(method: "GET", bucket: bucket, key: key, query: "")
-        guard status == 200 else { throw Self.xmlError(data, status: status) }
-        do { try Data(data).write(to: file, options: .atomic) } catch {
-            throw ClientError(status: nil, code: "LocalWriteError", message: "cannot write \(file.path): \(error)")
+        let path = objectPath(bucket: bucket, key: key)
+        let headers = sign(method: "GET", rawPath: path, rawQuery: "", service: "s3", payloadHash: Self.emptyPayloadHash,
+                           extra: [("x-amz-content-sha256", Self.emptyPayloadHash)])
+        let partial = file.path + ".anneal-part-\(UInt32.random(in: 0...UInt32.max))"
+        let descriptor = open(partial, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw ClientError(status: nil, code: "LocalWriteError", message: "cannot write \(file.path): \(String(cString: strerror(errno)))")
         }
+        let outcome: Result<PlainHTTP.Reply, ClientError>
+        do throws(ClientError) {
+            outcome = .success(try await exchange(method: "GET", path: path, headers: headers, download: descriptor))
+        } catch {
+            outcome = .failure(error)
+        }
+        close(descriptor)
+        let failure: ClientError? = switch outcome {
+        case .failure(let error): error
+        case .success(let reply) where reply.status != 200: Self.xmlError(reply.body, status: reply.status)
+        case .success: rename(partial, file.path) == 0 ? nil
+            : ClientError(status: nil, code: "LocalWriteError", message: "cannot write \(file.path): \(String(cString: strerror(errno)))")
+        }
+        if let failure {
+            unlink(partial)
+            throw failure
+        }
+    }
+
+    static let emptyPayloadHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+    func objectPath(bucket: String, key: String) -> String {
+        "/\(Self.encode(bucket, keepSlash: false))" + (key.isEmpty ? "" : "/\(Self.encode(key, keepSlash: true))")
     }
 
     /// Uploads `file` as one object; returns its ETag.
     @discardableResult
     public func upload(file: URL, bucket: String, key: String, contentType: String = "application/octet-stream") async throws(ClientError) -> String {
-        let path = "/\(Self.encode(bucket, keepSlash: false))/\(Self.encode(key, keepSlash: true))"
-        var request = URLRequest(url: URL(string: endpoint.absoluteString.trimmingSuffix("/") + path)!)
-        request.httpMethod = "PUT"
+        let path = objectPath(bucket: bucket, key: key)
         let headers = sign(method: "PUT", rawPath: path, rawQuery: "", service: "s3", payloadHash: "UNSIGNED-PAYLOAD",
                            extra: [("x-amz-content-sha256", "UNSIGNED-PAYLOAD"), ("content-type", contentType)])
-        apply(headers, to: &request)
-        let (data, status, replyHeaders) = try await upload(request, file: file)
-        guard status == 200 else { throw Self.xmlError(data, status: status) }
-        return replyHeaders.first { String(describing: $0.key).lowercased() == "etag" }.map { String(describing: $0.value) } ?? ""
+        let reply = try await exchange(method: "PUT", path: path, headers: headers, bodyFile: file.path)
+        guard reply.status == 200 else { throw Self.xmlError(reply.body, status: reply.status) }
+        return reply.headers["etag"] ?? ""
     }
 
     func s3(method: String, bucket: String, key: String, query: String) async throws(ClientError) -> ([UInt8], Int) {
-        var path = "/\(Self.encode(bucket, keepSlash: false))"
-        if !key.isEmpty { path += "/\(Self.encode(key, keepSlash: true))" }
-        let url = endpoint.absoluteString.trimmingSuffix("/") + path + (query.isEmpty ? "" : "?\(query)")
-        guard let target = URL(string: url) else { throw ClientError(status: nil, code: "InvalidURL", message: url) }
-        var request = URLRequest(url: target)
-        request.httpMethod = method
+        let path = objectPath(bucket: bucket, key: key)
         let headers = sign(method: method, rawPath: path, rawQuery: query, service: "s3",
-                           payloadHash: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-                           extra: [("x-amz-content-sha256", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")])
-        apply(headers, to: &request)
-        return try await send(request)
+                           payloadHash: Self.emptyPayloadHash, extra: [("x-amz-content-sha256", Self.emptyPayloadHash)])
+        let reply = try await exchange(method: method, path: path, query: query, headers: headers)
+        return (reply.body, reply.status)
     }
 
     /// AWS's URI encoding (unreserved characters kept; `/` kept in keys).

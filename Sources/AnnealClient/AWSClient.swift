@@ -1,6 +1,7 @@
 import AnnealAWS
 import AnnealCrypto
 import Foundation
+import Glibc
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -61,21 +62,17 @@ public final class AWSClient: Sendable {
     /// PutMetricData bodies: a bulk upload then costs the transport a tenth of the bytes.
     public func json(signingName: String, target: String, body: [UInt8], jsonVersion: String = "1.1",
                      gzip: Bool = false) async throws(ClientError) -> [UInt8] {
-        var request = URLRequest(url: endpoint.appendingPathComponent(""))
-        request.httpMethod = "POST"
         var extra: [(name: String, value: String)] = [("content-type", "application/x-amz-json-\(jsonVersion)"), ("x-amz-target", target)]
         var payload = body
         if gzip, let compressed = Gzip.compress(body) {
             payload = compressed
             extra.append(("content-encoding", "gzip"))
         }
-        request.httpBody = Data(payload)
         let headers = sign(method: "POST", rawPath: "/", rawQuery: "", service: signingName, payloadHash: SHA256.hex(payload),
                            extra: extra)
-        apply(headers, to: &request)
-        let (data, status) = try await send(request)
-        guard (200..<300).contains(status) else { throw Self.jsonError(data, status: status) }
-        return data
+        let reply = try await exchange(method: "POST", path: "/", headers: headers, body: payload)
+        guard (200..<300).contains(reply.status) else { throw Self.jsonError(reply.body, status: reply.status) }
+        return reply.body
     }
 
     /// Encodes `input`, calls `target`, decodes the reply.
@@ -105,14 +102,65 @@ public final class AWSClient: Sendable {
         for (name, value) in headers where name.lowercased() != "host" { request.setValue(value, forHTTPHeaderField: name) }
     }
 
-    func send(_ request: URLRequest) async throws(ClientError) -> ([UInt8], Int) {
-        let (data, response) = try await perform { session, done in session.dataTask(with: request, completionHandler: done) }
-        return (data, response.statusCode)
-    }
-
-    func upload(_ request: URLRequest, file: URL) async throws(ClientError) -> ([UInt8], Int, [AnyHashable: Any]) {
-        let (data, response) = try await perform { session, done in session.uploadTask(with: request, fromFile: file, completionHandler: done) }
-        return (data, response.statusCode, response.allHeaderFields)
+    /// One signed request (`headers` as `sign` returned them, `host` included): over `PlainHTTP` for
+    /// an `http://` endpoint, else through URLSession. The body is `body`, or the file at `bodyFile`;
+    /// a 200 reply's body streams into `download` when it is given, else it is returned.
+    func exchange(method: String, path: String, query: String = "", headers: [(name: String, value: String)], body: [UInt8] = [],
+                  bodyFile: String? = nil, download: Int32? = nil) async throws(ClientError) -> PlainHTTP.Reply {
+        let target = path + (query.isEmpty ? "" : "?\(query)")
+        if endpoint.scheme == "http", let host = endpoint.host {
+            var payload = PlainHTTP.Body.bytes(body)
+            var opened: Int32 = -1
+            defer { if opened >= 0 { close(opened) } }
+            if let bodyFile {
+                opened = open(bodyFile, O_RDONLY | O_CLOEXEC)
+                var status = stat()
+                guard opened >= 0, fstat(opened, &status) == 0 else {
+                    throw ClientError(status: nil, code: "LocalReadError", message: "cannot read \(bodyFile): \(String(cString: strerror(errno)))")
+                }
+                payload = .file(opened, size: UInt64(status.st_size))
+            }
+            let port = endpoint.port ?? 80
+            let destination = download.map { PlainHTTP.Destination.file($0) } ?? .memory
+            // Blocking socket I/O runs on a thread of its own, never on the cooperative pool.
+            let result: Result<PlainHTTP.Reply, ClientError> = await withCheckedContinuation { continuation in
+                Thread.detachNewThread { [payload] in
+                    do throws(ClientError) {
+                        continuation.resume(returning: .success(try PlainHTTP.run(host: host, port: port, method: method, target: target,
+                                                                                  headers: headers, body: payload, into: destination)))
+                    } catch {
+                        continuation.resume(returning: .failure(error))
+                    }
+                }
+            }
+            return try result.get()
+        }
+        guard let url = URL(string: endpoint.absoluteString.trimmingSuffix("/") + target) else {
+            throw ClientError(status: nil, code: "InvalidURL", message: target)
+        }
+        var request = URLRequest(url: url)
+        request.httpMethod = method
+        apply(headers, to: &request)
+        let (data, response): ([UInt8], HTTPURLResponse)
+        if let bodyFile {
+            (data, response) = try await perform { session, done in
+                session.uploadTask(with: request, fromFile: URL(fileURLWithPath: bodyFile), completionHandler: done)
+            }
+        } else {
+            if !body.isEmpty { request.httpBody = Data(body) }
+            (data, response) = try await perform { session, done in session.dataTask(with: request, completionHandler: done) }
+        }
+        var headers: [String: String] = [:]
+        for (name, value) in response.allHeaderFields { headers[String(describing: name).lowercased()] = String(describing: value) }
+        var reply = PlainHTTP.Reply(status: response.statusCode, body: data, written: 0, headers: headers)
+        if let download, reply.status == 200 {
+            guard data.withUnsafeBytes({ PlainHTTP.writeAll($0, to: download) }) else {
+                throw ClientError(status: nil, code: "LocalWriteError", message: "cannot write the download: \(String(cString: strerror(errno)))")
+            }
+            reply.written = UInt64(data.count)
+            reply.body = []
+        }
+        return reply
     }
 
     /// Runs one URLSession task to completion through its completion handler. Not through the async

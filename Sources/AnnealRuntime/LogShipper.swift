@@ -45,6 +45,17 @@ public final class LogShipper: Sendable {
         }
     }
 
+    /// Starts creating the group and stream in the background; every flush waits for it to end.
+    public func startOpening(onError: @escaping @Sendable (ClientError) -> Void) {
+        lastFlush.withLock { last in
+            let previous = last
+            last = Task { [self] in
+                await previous?.value
+                do throws(ClientError) { try await open() } catch { onError(error) }
+            }
+        }
+    }
+
     /// Creates the group (if needed) and this host's stream.
     public func open() async throws(ClientError) {
         for (target, body) in [("CreateLogGroup", ["logGroupName": Self.group]),

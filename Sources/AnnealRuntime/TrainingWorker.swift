@@ -16,6 +16,7 @@ public final class TrainingWorker: Sendable {
     private let stopRequested = Atomic<Bool>(false)
     /// The stop is a spot interruption: checkpoints are synced, no final artifacts are uploaded.
     private let interruption = Atomic<Bool>(false)
+    private let lastReport = Mutex<Task<Void, Never>?>(nil)
 
     public init(options: WorkerOptions) {
         self.options = options
@@ -49,6 +50,7 @@ public final class TrainingWorker: Sendable {
     }
 
     public func run() async -> Int32 {
+        trace("worker started")
         var fetched: WorkerProtocol.Assignment?
         for attempt in 0..<5 where fetched == nil {
             do {
@@ -61,11 +63,13 @@ public final class TrainingWorker: Sendable {
             }
         }
         guard let assignment = fetched else { return 2 }
+        trace("assignment fetched")
         let spec = assignment.Spec
         let shipper = LogShipper(client: client, jobName: spec.name, hostIndex: options.hostIndex,
                                  startedAt: Int64(Date().timeIntervalSince1970),
                                  metricDefinitions: spec.metricDefinitions.map { ($0.name, $0.regex) })
-        do { try await shipper.open() } catch { print("anneal worker: cannot open the log stream: \(error)") }
+        // The stream is created while the channels download; every flush waits for it.
+        shipper.startOpening { error in print("anneal worker: cannot open the log stream: \(error)") }
         let flusher = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(250))
@@ -102,13 +106,18 @@ public final class TrainingWorker: Sendable {
             return Outcome(reason: "InternalServerError: cannot prepare the job directory: \(error)")
         }
 
-        await report("downloading")
+        // Reports go out in order without holding up the work they describe; channels, code and
+        // checkpoints download at the same time.
+        reportInOrder("downloading")
         do {
-            try await stageChannels(spec, into: root + "/input/data", log: log)
+            async let channels: Void = stageChannels(spec, into: root + "/input/data", log: log)
+            async let code: Void = stageCode(spec, into: root + "/code", log: log)
+            async let checkpoints: Void = restoreCheckpoints(spec, into: root + "/checkpoints", log: log)
+            try await channels
             trace("channels staged")
-            try await stageCode(spec, into: root + "/code", log: log)
-            trace("code staged")
-            try await restoreCheckpoints(spec, into: root + "/checkpoints", log: log)
+            try await code
+            try await checkpoints
+            trace("code and checkpoints staged")
         } catch {
             return Outcome(reason: "\(error)")
         }
@@ -126,8 +135,7 @@ public final class TrainingWorker: Sendable {
             return Outcome(reason: "\(error)")
         }
 
-        await report("training")
-        trace("reported training")
+        reportInOrder("training")
         guard !stopRequested.load(ordering: .sequentiallyConsistent) else {
             if interruption.load(ordering: .sequentiallyConsistent) { return Outcome(stopped: true) }
             await uploadArtifacts(spec, root: root, log: log)
@@ -177,7 +185,26 @@ public final class TrainingWorker: Sendable {
         fflush(nil)
     }
 
+    /// Sends a report after every report already queued, without waiting for it to land.
+    @discardableResult
+    func reportInOrder(_ event: String, reason: String? = nil) -> Task<Void, Never> {
+        lastReport.withLock { last in
+            let previous = last
+            let next = Task { [self] in
+                await previous?.value
+                await send(event, reason: reason)
+            }
+            last = next
+            return next
+        }
+    }
+
+    /// Sends a report after those queued and waits until it has landed.
     func report(_ event: String, reason: String? = nil) async {
+        await reportInOrder(event, reason: reason).value
+    }
+
+    private func send(_ event: String, reason: String?) async {
         trace("report \(event)")
         let progress = WorkerProtocol.Progress(TrainingJobName: options.jobName, HostIndex: options.hostIndex, Event: event, FailureReason: reason)
         for attempt in 0..<5 {
