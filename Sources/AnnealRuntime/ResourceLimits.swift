@@ -106,6 +106,25 @@ public struct ResourceLimits: Sendable {
         return 0
     }
 
+    /// Removes the empty `anneal-*` groups older than `age` seconds: those of workers that were
+    /// killed before they could remove their own (a group in use always holds a process, and a new
+    /// one is joined within moments of being made). Returns how many it removed.
+    @discardableResult
+    public static func removeStale(olderThan age: Double, hierarchy: CgroupHierarchy = .current()) -> Int {
+        var removed = 0
+        let now = Date()
+        for parent in Array(hierarchy.v1.values) + [hierarchy.v2].compactMap({ $0 }) {
+            for entry in (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? [] where entry.hasPrefix("anneal-") {
+                let group = parent + "/" + entry
+                guard let modified = (try? FileManager.default.attributesOfItem(atPath: group))?[.modificationDate] as? Date,
+                      now.timeIntervalSince(modified) > age,
+                      ((try? String(contentsOfFile: group + "/cgroup.procs", encoding: .utf8)) ?? "x").isEmpty else { continue }
+                if rmdir(group) == 0 { removed += 1 }
+            }
+        }
+        return removed
+    }
+
     /// Kills whatever is left in the groups and removes them.
     public func release() {
         procsDescriptors.forEach { close($0) }

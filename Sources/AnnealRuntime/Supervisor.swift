@@ -116,6 +116,8 @@ public final class Supervisor: Sendable {
     /// says so. Then the clock: MaxRuntime, MaxWait, MaxPending and the spot market, once a second.
     public func start() {
         try? records?.releaseAll(reason: "the platform stopped", at: clock())
+        let stale = ResourceLimits.removeStale(olderThan: 600)
+        if stale > 0 { note("cgroups_removed", [("count", String(stale)), ("why", "left empty by workers that were killed")]) }
         let lost = "InternalServerError: Anneal stopped while this job ran and its instances were lost; start the job again."
         for job in ((try? jobs.unfinished()) ?? []).sorted(by: { $0.creationTime < $1.creationTime }) {
             let name = job.spec.name

@@ -97,6 +97,23 @@ import Testing
         limits.release()
         for group in groups { #expect(!FileManager.default.fileExists(atPath: group)) }
     }
+
+    /// A killed worker leaves its groups behind: the sweep at start removes the old empty ones and
+    /// leaves a recent one (a worker that has just made it) alone.
+    @Test func staleGroupsAreRemovedAndRecentOnesKept() throws {
+        let old = ResourceLimits.apply(name: "stale-\(getpid())", cpus: 1, memoryBytes: 1 << 30)
+        let recent = ResourceLimits.apply(name: "recent-\(getpid())", cpus: 1, memoryBytes: 1 << 30)
+        defer {
+            old.release()
+            recent.release()
+        }
+        guard old.mechanism != .rlimit else { return }
+        let hourAgo = Date(timeIntervalSinceNow: -3600)
+        for group in old.groups { try FileManager.default.setAttributes([.modificationDate: hourAgo], ofItemAtPath: group) }
+        #expect(ResourceLimits.removeStale(olderThan: 600) >= old.groups.count)
+        for group in old.groups { #expect(!FileManager.default.fileExists(atPath: group)) }
+        for group in recent.groups { #expect(FileManager.default.fileExists(atPath: group)) }
+    }
 }
 
 @Suite struct InstanceCatalogTests {
