@@ -8,6 +8,8 @@ Targets (issue 5): >= 200,000 lines/s, last line readable within 1 s of being pr
 slowed by less than 10%."""
 import argparse
 import io
+import json
+import os
 import statistics
 import subprocess
 import sys
@@ -60,9 +62,24 @@ def ingested(srv):
     return 0.0
 
 
+def own_cpu_seconds(pid):
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime stime
+
+
+def worker_cpu_seconds(srv, name):
+    """The worker's own CPU time (not its children's), from the line it writes to its log at exit."""
+    log = srv.home / "jobs" / name / "algo-1.worker.log"
+    for line in reversed(log.read_text().splitlines() if log.exists() else []):
+        if " worker cpu " in line:
+            return field(line, "user") + field(line, "system")
+    return float("nan")
+
+
 def run_job(srv, sm, logs, name, lines, timeout):
     """Creates the job and polls the newest events of its stream until the last line is there."""
     before = ingested(srv)
+    server_cpu = own_cpu_seconds(srv.proc.pid)
     sm.create_training_job(**request(name, lines))
     deadline = time.time() + timeout
     stream = None
@@ -90,7 +107,8 @@ def run_job(srv, sm, logs, name, lines, timeout):
         time.sleep(0.2)
     stored = ingested(srv) - before
     return {"first_at": first_at, "last_at": field(last["message"], "at"), "readable": readable,
-            "script_seconds": field(last["message"], "elapsed"), "stored": stored}
+            "script_seconds": field(last["message"], "elapsed"), "stored": stored,
+            "server_cpu": own_cpu_seconds(srv.proc.pid) - server_cpu, "worker_cpu": worker_cpu_seconds(srv, name)}
 
 
 def main():
@@ -108,6 +126,11 @@ def main():
         if args.keep:
             print(f"bench/logs: keeping {tmp}")
         (tmp / "spam.py").write_text(SCRIPT)
+        # The job runs the baseline's own interpreter (a runtimes.json entry), so the comparison is
+        # of the platform alone, not of two Pythons.
+        (tmp / "home").mkdir()
+        (tmp / "home" / "runtimes.json").write_text(json.dumps(
+            {"runtimes": [{"image": "anneal/python:3", "python": sys.executable}]}))
         srv = AnnealServer(tmp / "home", extra_args=[] if args.keep else ["--log-level", "warning"]).start()
         try:
             s3, sm, logs = srv.client("s3"), srv.client("sagemaker"), srv.client("logs")
@@ -142,6 +165,9 @@ def main():
     print(f"{'lines/s ingested end to end (first printed -> last readable)':<52} {rate:>12,.0f}")
     print(f"{'last line printed -> readable via GetLogEvents, s':<52} {latency:>12.3f}")
     print(f"{'lines stored per run (of ' + format(args.lines, ',') + ')':<52} {min(r['stored'] for r in runs):>12,.0f}")
+    million = 1_000_000 / args.lines
+    print(f"{'platform CPU per million lines: server, s':<52} {statistics.median(r['server_cpu'] for r in runs) * million:>12.3f}")
+    print(f"{'platform CPU per million lines: worker, s':<52} {statistics.median(r['worker_cpu'] for r in runs) * million:>12.3f}")
     print(f"target >= 200,000 lines/s {'met' if rate >= 200_000 else 'NOT met'}")
     print(f"target last line readable within 1 s {'met' if latency <= 1.0 else 'NOT met'}")
     print(f"target script slowed < 10% {'met' if slowdown < 0.10 else 'NOT met'}")

@@ -51,6 +51,12 @@ public final class AWSClient: Sendable {
         session = URLSession(configuration: configuration)
     }
 
+    /// Whether the endpoint is this machine: compressing a body for the loopback costs CPU and saves nothing.
+    public var isLoopback: Bool {
+        let host = endpoint.host ?? ""
+        return host == "localhost" || host.hasPrefix("127.") || host == "::1" || host == "[::1]"
+    }
+
     var hostHeader: String {
         let host = endpoint.host ?? "127.0.0.1"
         let shown = host.contains(":") ? "[\(host)]" : host

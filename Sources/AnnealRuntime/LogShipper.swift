@@ -178,10 +178,11 @@ public final class LogShipper: Sendable {
             }
             let batch = lines[index..<end]
             do {
-                // Large batches go compressed: the transport, not the server, bounds a worker's lines a second.
+                // Large batches to another machine go compressed (lines compress about tenfold); over
+                // the loopback, compressing would only cost both ends CPU.
                 let body = Self.putLogEvents(group: Self.group, stream: stream, batch)
                 _ = try await client.json(signingName: "logs", target: "Logs_20140328.PutLogEvents", body: body,
-                                          gzip: body.count >= 64 * 1024)
+                                          gzip: body.count >= 64 * 1024 && !client.isLoopback)
             } catch let error as ClientError where error.status.map({ (400..<500).contains($0) }) == true && error.code != "ThrottlingException" {
                 // The service refused this batch as it is: retrying it would jam every later line.
                 print("anneal worker: \(batch.count) log line(s) refused: \(error)")

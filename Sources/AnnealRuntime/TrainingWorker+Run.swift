@@ -60,6 +60,9 @@ extension TrainingWorker {
         var out: [Int32] = [-1, -1]
         var err: [Int32] = [-1, -1]
         guard pipe(&out) == 0, pipe(&err) == 0 else { throw StagingError(description: "InternalServerError: cannot create pipes") }
+        // A script that prints in bursts fills the default 64 KiB pipe and waits for the reader; a
+        // larger one (the system's maximum, 1 MiB by default) lets it go on while the reader catches up.
+        for descriptor in [out[1], err[1]] { _ = fcntl(descriptor, 1031 /* F_SETPIPE_SZ, not exported to Swift */, Self.pipeCapacity) }
         let finishedOut = LineReader.Completion()
         let finishedErr = LineReader.Completion()
         LineReader.start(descriptor: out[0], shipper: shipper, onEnd: { finishedOut.finish() })
@@ -92,6 +95,15 @@ extension TrainingWorker {
         await finishedErr.wait()
         return EntryPointExit(exit: exit, outOfMemory: (limits?.outOfMemoryKills() ?? 0) > 0)
     }
+}
+
+extension TrainingWorker {
+    /// The capacity asked for the script's stdout and stderr pipes (capped by /proc/sys/fs/pipe-max-size).
+    static let pipeCapacity: Int32 = {
+        let maximum = (try? String(contentsOfFile: "/proc/sys/fs/pipe-max-size", encoding: .utf8))
+            .flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 1 << 20
+        return min(maximum, 1 << 20)
+    }()
 }
 
 /// How the entry point ended, and whether the kernel killed part of it for want of memory.

@@ -86,6 +86,10 @@ public final class TrainingWorker: Sendable {
         await shipper.flush()
         await report(outcome.succeeded ? "completed" : (outcome.stopped ? "stopped" : "failed"), reason: outcome.reason)
         await shipper.flush()
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        trace("worker cpu user=\(Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6) "
+              + "system=\(Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6)")
         return outcome.succeeded || outcome.stopped ? 0 : 1
     }
 
