@@ -6,11 +6,17 @@ between one instance's release and the next launch) and (b) the script's own S s
 job's start-up and upload). Also the scheduler's decision time per call and the server process's
 CPU time per job (its own, not its workers').
 
-Targets (issue 7): makespan within 10% of the ideal; under 5 ms of control-plane CPU per job."""
+Then warm pools: pairs of jobs with a channel and a requirements.txt, the first on a new instance
+(cold), the second matching it and taking its warm instance (KeepAlivePeriodInSeconds); reports
+CreateTrainingJob -> the script's first line for each, medians.
+
+Targets (issue 7): makespan within 10% of the ideal; under 5 ms of control-plane CPU per job; a job
+on a warm instance starts measurably faster than a cold one."""
 import argparse
 import io
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tarfile
@@ -20,6 +26,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "compat"))
 from anneal_harness import BINARY, AnnealServer, clean_env  # noqa: E402
+from test_warm_pools import wheel  # noqa: E402
+
+WARM_SCRIPT = b"print('started', flush=True)\nimport tinywarm\nprint('tinywarm', tinywarm.VERSION)\n"
 
 
 def server_cpu_seconds(pid):
@@ -54,6 +63,77 @@ def finished(sm):
             if not token:
                 break
     return count, failed
+
+
+def first_line_seconds(logs, name, created, timeout=300):
+    """CreateTrainingJob -> the worker's read time of the script's first line."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            streams = logs.describe_log_streams(logGroupName="/aws/sagemaker/TrainingJobs", logStreamNamePrefix=name + "/")["logStreams"]
+        except logs.exceptions.ResourceNotFoundException:  # the first job's worker has not made the group yet
+            streams = []
+        for stream in streams:
+            for event in logs.get_log_events(logGroupName="/aws/sagemaker/TrainingJobs", logStreamName=stream["logStreamName"],
+                                             startFromHead=True)["events"]:
+                if event["message"] == "started":
+                    return event["timestamp"] / 1000 - created
+        time.sleep(0.05)
+    raise SystemExit(f"bench/capacity: {name} printed nothing in {timeout} s")
+
+
+def warm_versus_cold(rounds, channel_mib):
+    """Pairs of jobs: the first cold (a role no warm pool has), the second taking its warm instance."""
+    with tempfile.TemporaryDirectory() as home:
+        srv = AnnealServer(Path(home) / "home", extra_args=["--log-level", "warning"]).start()
+        try:
+            s3, sm, logs = srv.client("s3"), srv.client("sagemaker"), srv.client("logs")
+            s3.create_bucket(Bucket="bench")
+            s3.put_object(Bucket="bench", Key="warm/data/channel.bin", Body=os.urandom(channel_mib << 20))
+            name, data = wheel("1.0")
+            buffer = io.BytesIO()
+            with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+                for member, content in (("warm.py", WARM_SCRIPT), (name, data), ("requirements.txt", f"./{name}\n".encode())):
+                    info = tarfile.TarInfo(member)
+                    info.size = len(content)
+                    archive.addfile(info, io.BytesIO(content))
+            s3.put_object(Bucket="bench", Key="warm/code/sourcedir.tar.gz", Body=buffer.getvalue())
+            cold, warm = [], []
+            for index in range(rounds):
+                for kind, times in (("cold", cold), ("warm", warm)):
+                    job = f"{kind}-{index}"
+                    request = dict(
+                        TrainingJobName=job, RoleArn=f"arn:aws:iam::123456789012:role/WarmBench{index}",
+                        AlgorithmSpecification={"TrainingImage": "anneal/python:3", "TrainingInputMode": "File"},
+                        HyperParameters={"sagemaker_program": '"warm.py"',
+                                         "sagemaker_submit_directory": '"s3://bench/warm/code/sourcedir.tar.gz"'},
+                        InputDataConfig=[{"ChannelName": "train", "DataSource": {"S3DataSource": {
+                            "S3DataType": "S3Prefix", "S3Uri": "s3://bench/warm/data/"}}}],
+                        OutputDataConfig={"S3OutputPath": "s3://bench/output"},
+                        ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 1,
+                                        "KeepAlivePeriodInSeconds": 120},
+                        StoppingCondition={"MaxRuntimeInSeconds": 600})
+                    created = time.time()
+                    sm.create_training_job(**request)
+                    times.append(first_line_seconds(logs, job, created))
+                    while sm.describe_training_job(TrainingJobName=job)["TrainingJobStatus"] == "InProgress":
+                        time.sleep(0.1)
+                    status = sm.describe_training_job(TrainingJobName=job)
+                    if status["TrainingJobStatus"] != "Completed":
+                        raise SystemExit(f"bench/capacity: {job} ended {status['TrainingJobStatus']}: {status.get('FailureReason')}")
+                    # The warm pool is Available moments after the job's end is recorded.
+                    while kind == "cold" and sm.describe_training_job(TrainingJobName=job).get("WarmPoolStatus", {}).get("Status") != "Available":
+                        time.sleep(0.05)
+                    if kind == "warm" and sm.describe_training_job(TrainingJobName=f"cold-{index}")["WarmPoolStatus"]["Status"] != "Reused":
+                        raise SystemExit(f"bench/capacity: warm-{index} did not take the warm instance of cold-{index}")
+        finally:
+            srv.stop(check=False)
+    cold_median, warm_median = statistics.median(cold), statistics.median(warm)
+    print(f"bench/capacity: warm pools, {rounds} pair(s), a {channel_mib} MiB channel and a requirements.txt, medians")
+    print(f"  CreateTrainingJob -> first line, cold instance  {cold_median * 1000:9.1f} ms")
+    print(f"  CreateTrainingJob -> first line, warm instance  {warm_median * 1000:9.1f} ms   ({cold_median / warm_median:.1f}x faster)")
+    if warm_median >= cold_median:
+        raise SystemExit("bench/capacity: FAILED (a warm instance did not start faster than a cold one)")
 
 
 def main():
@@ -119,6 +199,7 @@ def main():
     print(f"  server CPU per job (own, all requests) {cpu / jobs * 1000:9.2f} ms   (target < 5 ms)")
     if failed or done < jobs or peak > 2:
         raise SystemExit("bench/capacity: FAILED (jobs not completed or pool oversubscribed)")
+    warm_versus_cold(rounds=1 if args.smoke else 5, channel_mib=8 if args.smoke else 128)
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ extension AWSClient {
     public struct ListedObject: Sendable, Equatable {
         public var key: String
         public var size: UInt64
+        public var etag: String = ""
     }
 
     /// Every object under `prefix` (ListObjectsV2, all pages).
@@ -52,7 +53,8 @@ extension AWSClient {
                 throw ClientError(status: status, code: "MalformedReply", message: "ListObjectsV2 reply is not XML")
             }
             for entry in root.children(named: "Contents") {
-                objects.append(ListedObject(key: entry.child("Key")?.text ?? "", size: UInt64(entry.child("Size")?.text ?? "") ?? 0))
+                objects.append(ListedObject(key: entry.child("Key")?.text ?? "", size: UInt64(entry.child("Size")?.text ?? "") ?? 0,
+                                            etag: entry.child("ETag")?.text ?? ""))
             }
             token = root.child("IsTruncated")?.text == "true" ? root.child("NextContinuationToken")?.text : nil
         } while token != nil

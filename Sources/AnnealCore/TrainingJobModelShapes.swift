@@ -485,6 +485,12 @@ public enum SageMakerModel {
         ModelMember("ProfilingParameters", profilingParameters),
         ModelMember("DisableProfiler", disableProfiler),
     ], required: [])
+    public static let profilerConfigForUpdate: ModelShape = .structure([
+        ModelMember("S3OutputPath", s3Uri),
+        ModelMember("ProfilingIntervalInMilliseconds", profilingIntervalInMilliseconds),
+        ModelMember("ProfilingParameters", profilingParameters),
+        ModelMember("DisableProfiler", disableProfiler),
+    ], required: [])
     public static let profilerRuleConfiguration: ModelShape = .structure([
         ModelMember("RuleConfigurationName", ruleConfigurationName),
         ModelMember("LocalPath", directoryPath),
@@ -507,6 +513,9 @@ public enum SageMakerModel {
     public static let remoteDebugConfig: ModelShape = .structure([
         ModelMember("EnableRemoteDebug", enableRemoteDebug),
     ], required: [])
+    public static let remoteDebugConfigForUpdate: ModelShape = .structure([
+        ModelMember("EnableRemoteDebug", enableRemoteDebug),
+    ], required: [])
     public static let resourceArn: ModelShape = .string(
         length: ModelRange(min: 0, max: 256),
         pattern: ModelPattern(#"arn:aws[a-z-]*:sagemaker:[a-z0-9-]*:[0-9]{12}:.+"#))
@@ -520,6 +529,9 @@ public enum SageMakerModel {
         ModelMember("TrainingPlanArn", trainingPlanArn),
         ModelMember("InstancePlacementConfig", instancePlacementConfig),
     ], required: [])
+    public static let resourceConfigForUpdate: ModelShape = .structure([
+        ModelMember("KeepAlivePeriodInSeconds", keepAlivePeriodInSeconds),
+    ], required: ["KeepAlivePeriodInSeconds"])
     public static let resourceLimits: ModelShape = .structure([
         ModelMember("MaxNumberOfTrainingJobs", maxNumberOfTrainingJobs),
         ModelMember("MaxParallelTrainingJobs", maxParallelTrainingJobs),
@@ -683,6 +695,13 @@ public enum SageMakerModel {
         ModelMember("BestObjectiveNotImproving", bestObjectiveNotImproving),
         ModelMember("ConvergenceDetected", convergenceDetected),
     ], required: [])
+    public static let updateTrainingJobRequest: ModelShape = .structure([
+        ModelMember("TrainingJobName", trainingJobName),
+        ModelMember("ProfilerConfig", profilerConfigForUpdate),
+        ModelMember("ProfilerRuleConfigurations", profilerRuleConfigurations),
+        ModelMember("ResourceConfig", resourceConfigForUpdate),
+        ModelMember("RemoteDebugConfig", remoteDebugConfigForUpdate),
+    ], required: ["TrainingJobName"])
     public static let volumeSizeInGB: ModelShape = .integer(ModelRange(min: 1))
     public static let vpcConfig: ModelShape = .structure([
         ModelMember("SecurityGroupIds", vpcSecurityGroupIds),

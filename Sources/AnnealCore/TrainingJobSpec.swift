@@ -81,6 +81,23 @@ public struct TrainingJobSpec: Codable, Sendable, Equatable {
     }
 }
 
+extension TrainingJobSpec {
+    /// What a warm pool and the job that would reuse it must share, as SageMaker matches them: the
+    /// role, InstanceType, InstanceCount, VolumeSizeInGB and VolumeKmsKeyId, VpcConfig, network
+    /// isolation and inter-container encryption. Nil for a job that keeps no warm pool and takes
+    /// none (no KeepAlivePeriodInSeconds, or spot).
+    public var warmPoolKey: String? {
+        guard let keepAlive = keepAliveSeconds, keepAlive > 0, !managedSpot else { return nil }
+        let resources = request["ResourceConfig"]
+        return JSONValue.members([
+            ("RoleArn", .string(roleARN)), ("InstanceType", .string(instanceType)), ("InstanceCount", .number(Double(instanceCount))),
+            ("VolumeSizeInGB", .number(Double(volumeSizeGB))), ("VolumeKmsKeyId", resources?["VolumeKmsKeyId"]),
+            ("VpcConfig", request["VpcConfig"]), ("EnableNetworkIsolation", .bool(request["EnableNetworkIsolation"]?.bool ?? false)),
+            ("EnableInterContainerTrafficEncryption", .bool(request["EnableInterContainerTrafficEncryption"]?.bool ?? false)),
+        ]).serialized
+    }
+}
+
 /// One `AlgorithmSpecification.MetricDefinitions` entry: the first capture group of `regex` in a log
 /// line is the metric's value.
 public struct MetricDefinition: Codable, Sendable, Equatable {

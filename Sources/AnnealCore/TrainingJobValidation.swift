@@ -81,6 +81,11 @@ public enum TrainingJobValidation {
                 return "Invalid MaxWaitTimeInSeconds. It must be present and be greater than or equal to MaxRuntimeInSeconds"
             }
         }
+        if let keepAlive = request["ResourceConfig"]?["KeepAlivePeriodInSeconds"]?.int, keepAlive > 0,
+           request["EnableManagedSpotTraining"]?.bool == true {
+            return "Warm pools are not supported with managed spot training: remove ResourceConfig.KeepAlivePeriodInSeconds "
+                + "or set EnableManagedSpotTraining to false."
+        }
         for definition in algorithm?["MetricDefinitions"]?.array ?? [] {
             let regex = definition["Regex"]?.string ?? ""
             if !regexCompiles(regex) {

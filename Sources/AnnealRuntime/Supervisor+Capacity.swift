@@ -90,9 +90,18 @@ extension Supervisor {
             public var waitingSeconds: Double
         }
 
+        /// A finished job's instances kept warm.
+        public struct Warm: Sendable, Codable {
+            public var job: String
+            public var instances: [String]
+            public var instanceType: String
+            public var secondsLeft: Double
+        }
+
         public var pools: [Pool]
         public var maxInstances: Int?
         public var queue: [Waiting]
+        public var warm: [Warm]
         public var decisions: Int
         public var decisionMicrosecondsPerCall: Double
     }
@@ -112,7 +121,11 @@ extension Supervisor {
                 Snapshot.Waiting(job: $0.job, pool: $0.pool.rawValue, instanceType: $0.type.name, count: $0.count, priority: $0.priority,
                                  waitingSeconds: max(0, now - $0.submittedAt))
             }
-            return Snapshot(pools: pools, maxInstances: scheduler.maxInstances, queue: queue, decisions: count,
+            let warm = scheduler.warm.values.sorted { $0.retainedAt < $1.retainedAt }.map {
+                Snapshot.Warm(job: $0.job, instances: $0.instances.map(\.id), instanceType: $0.instances.first?.type.name ?? "",
+                              secondsLeft: max(0, $0.until - now))
+            }
+            return Snapshot(pools: pools, maxInstances: scheduler.maxInstances, queue: queue, warm: warm, decisions: count,
                             decisionMicrosecondsPerCall: count > 0 ? Double(nanos) / Double(count) / 1000 : 0)
         }
     }

@@ -70,7 +70,16 @@ public final class Supervisor: Sendable {
         var interruption: String?
         var launchedAt: Double
         var maxRuntime: Int
+        /// The warm pool the job keeps when it ends (KeepAlivePeriodInSeconds): its instances are
+        /// then released together once the job's outcome is known, not one by one.
+        var warm: WarmRequest?
         var hosts: Int { instances.count }
+    }
+
+    /// A job's warm-pool key and KeepAlivePeriodInSeconds.
+    struct WarmRequest {
+        var key: String
+        var seconds: Int
     }
 
     struct State {
@@ -81,6 +90,8 @@ public final class Supervisor: Sendable {
         var waitDeadlines: [String: Double] = [:]
         /// MaxRuntimeInSeconds of each job asking for capacity (read once, outside the decisions).
         var maxRuntimes: [String: Int] = [:]
+        /// The warm pool each job asking for capacity would keep.
+        var warmRequests: [String: WarmRequest] = [:]
         var lastTick: Double
     }
 
@@ -116,6 +127,7 @@ public final class Supervisor: Sendable {
     /// says so. Then the clock: MaxRuntime, MaxWait, MaxPending and the spot market, once a second.
     public func start() {
         try? records?.releaseAll(reason: "the platform stopped", at: clock())
+        terminateLostWarmPools()
         let stale = ResourceLimits.removeStale(olderThan: 600)
         if stale > 0 { note("cgroups_removed", [("count", String(stale)), ("why", "left empty by workers that were killed")]) }
         let lost = "InternalServerError: Anneal stopped while this job ran and its instances were lost; start the job again."
@@ -166,11 +178,13 @@ public final class Supervisor: Sendable {
         let restarted = job.transitions.contains { $0.status == .interrupted || $0.status == .restarting }
         let request = CapacityRequest(job: name, type: type, count: job.spec.instanceCount, pool: job.spec.managedSpot ? .spot : .onDemand,
                                       priority: Int(job.spec.tags["anneal:priority"] ?? "") ?? 0, group: job.spec.tuningJobARN,
-                                      submittedAt: job.creationTime, maxPendingSeconds: restarted ? nil : job.spec.maxPendingSeconds)
+                                      submittedAt: job.creationTime, maxPendingSeconds: restarted ? nil : job.spec.maxPendingSeconds,
+                                      warmKey: job.spec.warmPoolKey)
         let deadline = job.spec.managedSpot ? job.spec.maxWaitSeconds.map { job.creationTime + Double($0) } : nil
         decide { state in
             if let deadline { state.waitDeadlines[name] = deadline }
             state.maxRuntimes[name] = job.spec.maxRuntimeSeconds
+            state.warmRequests[name] = job.spec.warmPoolKey.map { WarmRequest(key: $0, seconds: job.spec.keepAliveSeconds ?? 0) }
             return state.scheduler.submit(request, at: self.clock())
         }
     }
@@ -182,10 +196,13 @@ public final class Supervisor: Sendable {
         let now = clock()
         let decided: [(CapacityDecision, Int)] = state.withLock { state in
             step(&state).map { decision in
-                if case .launch(let name, let instances) = decision {
+                var placed: (String, [CapacityInstance])?
+                if case .launch(let name, let instances) = decision { placed = (name, instances) }
+                if case .reuse(let name, let instances, _, _) = decision { placed = (name, instances) }
+                if let (name, instances) = placed {
                     let runtime = state.maxRuntimes[name] ?? TrainingJobSpec.defaultMaxRuntimeSeconds
                     state.runs[name] = Run(instances: Dictionary(uniqueKeysWithValues: instances.map { ($0.host, $0) }),
-                                           launchedAt: now, maxRuntime: runtime)
+                                           launchedAt: now, maxRuntime: runtime, warm: state.warmRequests.removeValue(forKey: name))
                     for instance in instances where instance.pool == .spot { state.market.launched(instance.id, at: now) }
                 }
                 return (decision, state.scheduler.nextSequence)
@@ -215,14 +232,19 @@ public final class Supervisor: Sendable {
             note("max_pending_exceeded", [("job", name)])
             record(name, .failed(reason: "CapacityError: Unable to provision requested ML compute capacity within "
                 + "MaxPendingTimeInSeconds. Retry later, or with another instance type."))
+        case .reuse(let name, let instances, let previous, let retainedAt):
+            guard let job = reused(name, instances: instances, from: previous, retainedAt: retainedAt, at: now) else { return }
+            start(name, job, instances, warmFrom: previous)
+        case .warmEnded(let name, let reason, let instances, let retainedAt):
+            warmEnded(name, reason: reason, instances: instances, retainedAt: retainedAt, at: now)
         }
     }
 
-    private func start(_ name: String, _ job: TrainingJob, _ instances: [CapacityInstance]) {
+    private func start(_ name: String, _ job: TrainingJob, _ instances: [CapacityInstance], warmFrom previous: String? = nil) {
         record(name, .launching)
         for instance in instances {
             do {
-                try startWorker(name, host: instance.host, instance: instance.id, credentials: config.credentials(job))
+                try startWorker(name, host: instance.host, instance: instance.id, credentials: config.credentials(job), warmFrom: previous)
             } catch {
                 record(name, .failed(reason: "InternalServerError: cannot start the instance algo-\(instance.host): \(error)"))
                 stop(name, cause: .user, alreadyRecorded: true)
@@ -236,10 +258,18 @@ public final class Supervisor: Sendable {
         }
     }
 
-    private func startWorker(_ name: String, host: Int, instance: String, credentials: WorkerCredentials) throws {
+    private func startWorker(_ name: String, host: Int, instance: String, credentials: WorkerCredentials, warmFrom previous: String?) throws {
         let directory = "\(config.jobsDirectory)/\(name)/algo-\(host)"
         try? FileManager.default.removeItem(atPath: directory)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        // A warm instance keeps its directory (staged channels, installed requirements, the warm
+        // pool cache): it moves to the new job, whose worker reuses what still matches.
+        if let previous {
+            rmdir(directory)
+            if rename("\(config.jobsDirectory)/\(previous)/algo-\(host)", directory) != 0 {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            }
+        }
         let logPath = "\(config.jobsDirectory)/\(name)/algo-\(host).worker.log"
         let logFD = open(logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         defer { if logFD >= 0 { close(logFD) } }
@@ -347,7 +377,8 @@ public final class Supervisor: Sendable {
                 others = run.workers.filter { run.exits[$0.key] == nil }.map(\.value)
             }
             state.runs[name] = run
-            released = run.instances[host]
+            // A job that keeps a warm pool holds its instances until its outcome is known (`settle`).
+            released = run.warm == nil ? run.instances[host] : nil
             guard run.exits.count == run.hosts else { return nil }
             state.runs[name] = nil
             state.maxRuntimes[name] = nil
@@ -363,7 +394,10 @@ public final class Supervisor: Sendable {
                 return state.scheduler.release(instance.id, at: now)
             }
         }
-        guard let run = finished, let job = try? jobs.job(named: name) else { return }
+        guard let run = finished else { return }
+        // After the job's outcome is recorded, on every path below.
+        defer { if run.warm != nil { settle(name, run, at: now) } }
+        guard let job = try? jobs.job(named: name) else { return }
         if job.status == .stopping || run.stopCause != nil {
             if job.status == .inProgress { record(name, .stopRequested) }
             record(name, .stopped(cause: run.stopCause ?? .user))

@@ -30,6 +30,9 @@ extension TrainingWorker {
         let machineCPUs = ProcessInfo.processInfo.activeProcessorCount
         var environment = contract.environment(cpus: min(instance?.vCPUs ?? machineCPUs, machineCPUs), gpus: 0)
         runtime.prepare(&environment, job: spec.environment)
+        if (spec.keepAliveSeconds ?? 0) > 0 {
+            environment["SAGEMAKER_MANAGED_WARMPOOL_CACHE_DIRECTORY"] = contract.root + "/" + InstanceCache.cacheDirectory
+        }
         environment["HOME"] = "/tmp"
         environment["PYTHONPATH"] = [contract.root + "/code", contract.root + "/code/.anneal-packages"].joined(separator: ":")
         let endpoint = options.controlPlane.absoluteString

@@ -11,7 +11,12 @@ extension TrainingWorker {
     /// File mode (FastFile is staged the same way: the script sees the same files): every object of
     /// each channel, keys kept relative to its prefix; a ManifestFile channel names its objects in a
     /// manifest; Gzip objects are decompressed as they arrive.
-    func stageChannels(_ spec: TrainingJobSpec, into data: String, log: (String) -> Void) async throws {
+    /// On a warm instance, an object `previous` says is already staged (same key, ETag and size) is
+    /// not downloaded again, and files no object of this job's listing names are removed. Returns
+    /// what is staged, for the instance's next job.
+    func stageChannels(_ spec: TrainingJobSpec, into data: String, previous: InstanceCache,
+                       log: (String) -> Void) async throws -> [String: [String: InstanceCache.StagedObject]] {
+        var stagedChannels: [String: [String: InstanceCache.StagedObject]] = [:]
         for channel in spec.channels {
             let directory = data + "/" + channel.name
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -22,7 +27,7 @@ extension TrainingWorker {
             guard let location = S3Location(uri: channel.s3URI) else {
                 throw StagingError(description: "ClientError: \(channel.s3URI) is not an s3:// URI")
             }
-            var objects: [(bucket: String, key: String, relative: String?, size: UInt64)]
+            var objects: [(bucket: String, key: String, relative: String?, size: UInt64, etag: String)]
             switch channel.s3DataType {
             case "S3Prefix":
                 let listed: [AWSClient.ListedObject]
@@ -30,7 +35,7 @@ extension TrainingWorker {
                     throw StagingError(description: "ClientError: Data download failed: cannot list \(channel.s3URI): \(error)")
                 }
                 objects = listed.filter { !$0.key.hasSuffix("/") }.sorted { $0.key < $1.key }
-                    .map { (location.bucket, $0.key, Self.relativePath(key: $0.key, prefix: location.key), $0.size) }
+                    .map { (location.bucket, $0.key, Self.relativePath(key: $0.key, prefix: location.key), $0.size, $0.etag) }
             case "ManifestFile":
                 objects = try await manifestEntries(channel: channel, location: location)
             default:
@@ -47,6 +52,8 @@ extension TrainingWorker {
             }
             let gzip = channel.compression.lowercased() == "gzip"
             var bytes: UInt64 = 0
+            var staged: [String: InstanceCache.StagedObject] = [:]
+            var reused = 0
             for object in objects {
                 guard var relative = object.relative else {
                     log("[anneal] skipping \(object.key): its path would leave the channel directory")
@@ -54,6 +61,13 @@ extension TrainingWorker {
                 }
                 if gzip && relative.hasSuffix(".gz") && relative.count > 3 { relative.removeLast(3) }
                 let target = URL(fileURLWithPath: directory + "/" + relative)
+                let source = InstanceCache.StagedObject(bucket: object.bucket, key: object.key, etag: object.etag, size: object.size)
+                staged[relative] = source
+                if previous.holds(source, channel: channel.name, relative: relative), FileManager.default.fileExists(atPath: target.path) {
+                    reused += 1
+                    bytes += ((try? FileManager.default.attributesOfItem(atPath: target.path))?[.size] as? UInt64) ?? object.size
+                    continue
+                }
                 try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
                 let uri = "s3://\(object.bucket)/\(object.key)"
                 let landing = gzip ? URL(fileURLWithPath: target.path + ".anneal-gz") : target
@@ -70,14 +84,18 @@ extension TrainingWorker {
                 }
                 bytes += ((try? FileManager.default.attributesOfItem(atPath: target.path))?[.size] as? UInt64) ?? object.size
             }
+            if previous.channels[channel.name] != nil { removeStale(in: directory, keeping: Set(staged.keys)) }
+            stagedChannels[channel.name] = staged
             log("[anneal] channel \(channel.name): \(objects.count) object(s), \(bytes) bytes from \(channel.s3URI)"
-                + (gzip ? " (decompressed)" : ""))
+                + (gzip ? " (decompressed)" : "") + (reused > 0 ? ", \(reused) already on this warm instance" : ""))
         }
+        return stagedChannels
     }
 
     /// A ManifestFile channel: a JSON array whose first element is `{"prefix": "s3://bucket/prefix/"}`
     /// and whose other elements are keys relative to it; each file keeps its relative path.
-    func manifestEntries(channel: Channel, location: S3Location) async throws -> [(bucket: String, key: String, relative: String?, size: UInt64)] {
+    func manifestEntries(channel: Channel, location: S3Location) async throws
+        -> [(bucket: String, key: String, relative: String?, size: UInt64, etag: String)] {
         let manifestFile = URL(fileURLWithPath: options.jobDirectory + "/.manifest-" + channel.name)
         defer { try? FileManager.default.removeItem(at: manifestFile) }
         do { try await client.download(bucket: location.bucket, key: location.key, to: manifestFile) } catch {
@@ -88,10 +106,10 @@ extension TrainingWorker {
         guard let manifest = try? JSONSerialization.jsonObject(with: Data(contentsOf: manifestFile)) as? [Any],
               let head = manifest.first as? [String: Any], let prefix = head["prefix"] as? String,
               let base = S3Location(uri: prefix) else { throw invalid }
-        var entries: [(bucket: String, key: String, relative: String?, size: UInt64)] = []
+        var entries: [(bucket: String, key: String, relative: String?, size: UInt64, etag: String)] = []
         for element in manifest.dropFirst() {
             guard let relative = element as? String, !relative.isEmpty else { throw invalid }
-            entries.append((base.bucket, base.key + relative, Self.relativePath(key: base.key + relative, prefix: base.key), 0))
+            entries.append((base.bucket, base.key + relative, Self.relativePath(key: base.key + relative, prefix: base.key), 0, ""))
         }
         return entries
     }
@@ -136,14 +154,25 @@ extension TrainingWorker {
         if !objects.isEmpty { log("[anneal] restored \(objects.count) checkpoint file(s) from \(uri)") }
     }
 
-    /// requirements.txt in the code directory is installed for this job (next to the code, on PYTHONPATH).
-    func installRequirements(runtime: FrameworkRuntime, code: String, log: @escaping @Sendable (String) -> Void) async throws {
+    /// requirements.txt in the code directory is installed for this job (next to the code, on
+    /// PYTHONPATH; from the code directory, as the toolkit runs pip, so relative paths in it work), unless this warm instance installed the same file with the same interpreter for
+    /// its previous job (`previous`): those packages are used again. Returns the installation's digest.
+    func installRequirements(runtime: FrameworkRuntime, code: String, previous: String?,
+                             log: @escaping @Sendable (String) -> Void) async throws -> String? {
         let requirements = code + "/requirements.txt"
-        guard FileManager.default.fileExists(atPath: requirements) else { return }
+        let aside = options.jobDirectory + "/" + InstanceCache.packagesAside
+        defer { try? FileManager.default.removeItem(atPath: aside) }
+        guard let contents = FileManager.default.contents(atPath: requirements) else { return nil }
+        let digest = Self.requirementsDigest(contents, python: runtime.python)
+        if digest == previous, rename(aside, code + "/.anneal-packages") == 0 {
+            log("[anneal] requirements.txt unchanged: using the packages this warm instance installed for its previous job")
+            return digest
+        }
         log("[anneal] installing requirements.txt")
         let exit = try await runTool([runtime.python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                                      "--target", code + "/.anneal-packages", "-r", requirements], log: log)
+                                      "--target", code + "/.anneal-packages", "-r", requirements], directory: code, log: log)
         guard exit.succeeded else { throw StagingError(description: "ClientError: installing requirements.txt failed (\(exit))") }
+        return digest
     }
 
     /// model.tar.gz and output.tar.gz at `<S3OutputPath>/<job>/output/`. Returns a failure reason.
@@ -176,7 +205,7 @@ extension TrainingWorker {
     }
 
     /// Runs a helper program (tar, pip) to completion; its output goes to `log` when given.
-    func runTool(_ command: [String], log: (@Sendable (String) -> Void)? = nil) async throws -> ProcessExit {
+    func runTool(_ command: [String], directory: String? = nil, log: (@Sendable (String) -> Void)? = nil) async throws -> ProcessExit {
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else { throw StagingError(description: "InternalServerError: cannot create a pipe") }
         let reader = fds[0]
@@ -185,7 +214,7 @@ extension TrainingWorker {
         LineReader.start(descriptor: reader, onLine: { line, _ in log?(line) }, onEnd: { ended.finish() })
         let exit: ProcessExit = try await withCheckedThrowingContinuation { continuation in
             do {
-                _ = try processes.spawn(command, environment: ProcessInfo.processInfo.environment, stdout: writer, stderr: writer,
+                _ = try processes.spawn(command, environment: ProcessInfo.processInfo.environment, directory: directory, stdout: writer, stderr: writer,
                                         onExit: { continuation.resume(returning: $0) })
             } catch {
                 continuation.resume(throwing: error)

@@ -102,8 +102,14 @@ public final class TrainingWorker: Sendable {
     func train(spec: TrainingJobSpec, arn: String, shipper: LogShipper) async -> Outcome {
         let root = options.jobDirectory
         let log: @Sendable (String) -> Void = { line in shipper.add(line, at: Int64(Date().timeIntervalSince1970 * 1000)) }
+        let previous = prepareInstanceDirectory(root, spec: spec, log: log)
+        var instance = InstanceCache()
+        let warm = (spec.keepAliveSeconds ?? 0) > 0
+        // What this instance holds is recorded for a next job that takes it warm, whatever the outcome.
+        defer { if warm { instance.save(root: root) } }
         do {
-            for directory in ["input/data", "input/config", "model", "output/data", "output/intermediate", "code", "checkpoints"] {
+            for directory in ["input/data", "input/config", "model", "output/data", "output/intermediate", "code", "checkpoints",
+                              InstanceCache.cacheDirectory] {
                 try FileManager.default.createDirectory(atPath: root + "/" + directory, withIntermediateDirectories: true)
             }
         } catch {
@@ -114,10 +120,10 @@ public final class TrainingWorker: Sendable {
         // checkpoints download at the same time.
         reportInOrder("downloading")
         do {
-            async let channels: Void = stageChannels(spec, into: root + "/input/data", log: log)
+            async let channels = stageChannels(spec, into: root + "/input/data", previous: previous, log: log)
             async let code: Void = stageCode(spec, into: root + "/code", log: log)
             async let checkpoints: Void = restoreCheckpoints(spec, into: root + "/checkpoints", log: log)
-            try await channels
+            instance.channels = try await channels
             trace("channels staged")
             try await code
             try await checkpoints
@@ -135,7 +141,7 @@ public final class TrainingWorker: Sendable {
         } catch {
             return Outcome(reason: "\(error)")
         }
-        do { try await installRequirements(runtime: runtime, code: root + "/code", log: log) } catch {
+        do { instance.requirements = try await installRequirements(runtime: runtime, code: root + "/code", previous: previous.requirements, log: log) } catch {
             return Outcome(reason: "\(error)")
         }
 

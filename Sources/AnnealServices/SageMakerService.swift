@@ -13,10 +13,14 @@ public protocol TrainingJobScheduler: Sendable {
     /// Why a job with this spec could never be placed on the platform's capacity (the limit, for
     /// ResourceLimitExceeded), or nil.
     func neverFits(_ spec: TrainingJobSpec) -> String?
+    /// UpdateTrainingJob: the job's available warm pool is kept `seconds` after it began (0 ends it).
+    /// Returns why it cannot be, or nil.
+    func keepWarm(_ name: String, seconds: Int) -> String?
 }
 
 extension TrainingJobScheduler {
     public func neverFits(_ spec: TrainingJobSpec) -> String? { nil }
+    public func keepWarm(_ name: String, seconds: Int) -> String? { "This platform keeps no warm pools." }
 }
 
 /// The SageMaker API (JSON 1.1, `X-Amz-Target: SageMaker.<Operation>`): training jobs and tags.
@@ -64,6 +68,7 @@ public struct SageMakerService: JSONService {
         case "ListTrainingJobs": try listTrainingJobs(request, context)
         case "StopTrainingJob": try stopTrainingJob(request, context)
         case "DeleteTrainingJob": try deleteTrainingJob(request, context)
+        case "UpdateTrainingJob": try updateTrainingJob(request, context)
         case "AddTags": try addTags(request, context)
         case "ListTags": try listTags(request, context)
         case "DeleteTags": try deleteTags(request, context)

@@ -51,6 +51,13 @@ public struct CapacityStore: Sendable {
         }
     }
 
+    /// A warm instance moved to another job: the record shows what it runs now.
+    public func reassigned(_ id: String, to job: String) throws(StoreError) {
+        try database.write { conn throws(StoreError) in
+            try conn.run("UPDATE capacity_instances SET job = ? WHERE instance_id = ? AND released_at IS NULL", [.text(job), .text(id)])
+        }
+    }
+
     /// At start: instances recorded as running lost their workers with the previous server.
     public func releaseAll(reason: String, at time: Double) throws(StoreError) {
         try database.write { conn throws(StoreError) in

@@ -54,7 +54,9 @@ enum CapacityCommand {
                 return ExitCode.success
             }
             if verb == "show" { printPools(reply) }
-            printInstances(reply["Instances"] as? [[String: Any]] ?? [])
+            let warm = reply["WarmPools"] as? [[String: Any]] ?? []
+            printInstances(reply["Instances"] as? [[String: Any]] ?? [], warm: Set(warm.flatMap { $0["instances"] as? [String] ?? [] }))
+            if verb == "show" { printWarmPools(warm) }
             if verb == "show" { printQueueAndCost(reply) }
             return ExitCode.success
         }
@@ -75,11 +77,23 @@ enum CapacityCommand {
         print("")
     }
 
-    static func printInstances(_ instances: [[String: Any]]) {
+    static func printWarmPools(_ pools: [[String: Any]]) {
+        guard !pools.isEmpty else { return }
+        print("\nwarm pools: \(pools.count) (instances kept for a matching next job, KeepAlivePeriodInSeconds)")
+        for pool in pools {
+            let instances = (pool["instances"] as? [String] ?? []).joined(separator: ",")
+            print("  \(pool["job"] as? String ?? "")  \(pool["instanceType"] as? String ?? "")  \(instances)  "
+                + "\(Int(pool["secondsLeft"] as? Double ?? 0)) s left")
+        }
+    }
+
+    static func printInstances(_ instances: [[String: Any]], warm: Set<String> = []) {
         print(JobsCommand.pad("INSTANCE", 12) + JobsCommand.pad("POOL", 11) + JobsCommand.pad("TYPE", 16) + JobsCommand.pad("HOST", 8)
             + JobsCommand.pad("JOB", 36) + "STATE")
         for instance in instances {
-            let state = (instance["releasedAt"] as? Double) != nil ? "released (\(instance["releaseReason"] as? String ?? ""))" : "running"
+            let id = instance["instanceID"] as? String ?? ""
+            let state = (instance["releasedAt"] as? Double) != nil ? "released (\(instance["releaseReason"] as? String ?? ""))"
+                : warm.contains(id) ? "warm" : "running"
             print(JobsCommand.pad(instance["instanceID"] as? String ?? "", 12) + JobsCommand.pad(instance["pool"] as? String ?? "", 11)
                 + JobsCommand.pad(instance["instanceType"] as? String ?? "", 16) + JobsCommand.pad("algo-\(instance["host"] ?? 0)", 8)
                 + JobsCommand.pad(instance["job"] as? String ?? "", 36) + state)

@@ -41,6 +41,7 @@ final class CapacityEndpoint: JSONService, @unchecked Sendable {
         var Pools: [Supervisor.Snapshot.Pool]
         var MaxInstances: Int?
         var Queue: [Supervisor.Snapshot.Waiting]
+        var WarmPools: [Supervisor.Snapshot.Warm]
         var Instances: [InstanceRecord]
         var Cost: Cost
         var SchedulingDecisions: Int
@@ -60,7 +61,7 @@ final class CapacityEndpoint: JSONService, @unchecked Sendable {
                                                       limit: min(100_000, max(1, request.MaxResults ?? 1000)))
                 let totals = try records.totals(now: now)
                 return try encode(DescribeReply(
-                    Pools: snapshot.pools, MaxInstances: snapshot.maxInstances, Queue: snapshot.queue, Instances: instances,
+                    Pools: snapshot.pools, MaxInstances: snapshot.maxInstances, Queue: snapshot.queue, WarmPools: snapshot.warm, Instances: instances,
                     Cost: Cost(OnDemandEquivalent: totals.onDemand, Actual: totals.actual, Saved: totals.onDemand - totals.actual),
                     SchedulingDecisions: snapshot.decisions, DecisionMicroseconds: snapshot.decisionMicrosecondsPerCall))
             } catch let error as AWSError {

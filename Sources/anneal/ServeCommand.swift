@@ -193,4 +193,9 @@ final class DeferredScheduler: TrainingJobScheduler, @unchecked Sendable {
     func neverFits(_ spec: TrainingJobSpec) -> String? {
         lock.withLock { supervisor }?.neverFits(spec)
     }
+
+    func keepWarm(_ name: String, seconds: Int) -> String? {
+        guard let supervisor = lock.withLock({ supervisor }) else { return "The platform is starting; retry." }
+        return supervisor.keepWarm(name, seconds: seconds)
+    }
 }

@@ -341,7 +341,7 @@ ROOT_SHAPES = ["CreateTrainingJobRequest", "DescribeTrainingJobRequest", "ListTr
                "StopTrainingJobRequest", "DeleteTrainingJobRequest", "AddTagsInput", "ListTagsInput", "DeleteTagsInput",
                "CreateHyperParameterTuningJobRequest", "DescribeHyperParameterTuningJobRequest",
                "ListHyperParameterTuningJobsRequest", "ListTrainingJobsForHyperParameterTuningJobRequest",
-               "StopHyperParameterTuningJobRequest", "DeleteHyperParameterTuningJobRequest"]
+               "StopHyperParameterTuningJobRequest", "DeleteHyperParameterTuningJobRequest", "UpdateTrainingJobRequest"]
 # Patterns any single-line string satisfies are not checked (Java's '.' refuses line terminators,
 # but values with newlines are legitimate here).
 TRIVIAL_PATTERNS = {".*", ".+", "[\\S\\s]*"}

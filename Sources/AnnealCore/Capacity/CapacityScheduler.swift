@@ -11,9 +11,12 @@ public struct CapacityRequest: Sendable, Equatable {
     public var submittedAt: Double
     /// `StoppingCondition.MaxPendingTimeInSeconds`, counted from `submittedAt`.
     public var maxPendingSeconds: Int?
+    /// Set when the job may take a warm pool (`TrainingJobSpec.warmPoolKey`): one whose key is equal.
+    public var warmKey: String?
 
     public init(job: String, type: InstanceType, count: Int, pool: PoolKind, priority: Int = 0, group: String? = nil,
-                submittedAt: Double, maxPendingSeconds: Int? = nil) {
+                submittedAt: Double, maxPendingSeconds: Int? = nil, warmKey: String? = nil) {
+        self.warmKey = warmKey
         self.job = job
         self.type = type
         self.count = max(1, count)
@@ -45,10 +48,35 @@ public struct CapacityInstance: Sendable, Equatable, Codable {
     }
 }
 
+/// A finished job's instances, kept (KeepAlivePeriodInSeconds) for a matching next job.
+public struct WarmPool: Sendable, Equatable {
+    /// The job whose instances these were.
+    public var job: String
+    public var key: String
+    public var instances: [CapacityInstance]
+    public var retainedAt: Double
+    public var until: Double
+}
+
+/// Why a warm pool ended without being reused.
+public enum WarmPoolEnd: String, Sendable, Equatable {
+    /// KeepAlivePeriodInSeconds passed with no matching job.
+    case expired
+    /// A waiting job needed the capacity it held.
+    case capacityNeeded
+    /// KeepAlivePeriodInSeconds was set to 0 (UpdateTrainingJob).
+    case terminated
+}
+
 /// What the runtime must do.
 public enum CapacityDecision: Sendable, Equatable {
     /// Start one worker per instance (hosts 1...n, all of them).
     case launch(job: String, instances: [CapacityInstance])
+    /// A warm pool kept since `retainedAt` moves to a matching job: the same instances (same IDs
+    /// and hosts) now run `job`.
+    case reuse(job: String, instances: [CapacityInstance], from: String, retainedAt: Double)
+    /// A warm pool kept since `retainedAt` ended unused: its instances were released.
+    case warmEnded(job: String, reason: WarmPoolEnd, instances: [CapacityInstance], retainedAt: Double)
     /// The request can never fit: the job fails with ResourceLimitExceeded and this reason.
     case reject(job: String, reason: String)
     /// The job waits (Pending) with this reason; said once, when it first has to wait.
@@ -71,6 +99,8 @@ public struct CapacityScheduler: Sendable {
     public var maxInstances: Int?
     public private(set) var queue: [CapacityRequest] = []
     public private(set) var placed: [String: CapacityInstance] = [:]
+    /// Warm pools by the job whose instances they hold (their instances are in `placed` too).
+    public private(set) var warm: [String: WarmPool] = [:]
     /// Instance IDs are `i-` and a sequence number, unique for the store's lifetime.
     public private(set) var nextSequence: Int
     private var waitingSaid: Set<String> = []
@@ -117,37 +147,91 @@ public struct CapacityScheduler: Sendable {
         return schedule(at: time)
     }
 
+    /// A job ended and keeps its instances warm for `seconds` (its instances must still be placed).
+    /// A queued job that matches takes them at once.
+    public mutating func retain(job: String, key: String, seconds: Int, at time: Double) -> [CapacityDecision] {
+        let instances = instances(of: job)
+        guard !instances.isEmpty, seconds > 0 else { return [] }
+        warm[job] = WarmPool(job: job, key: key, instances: instances, retainedAt: time, until: time + Double(seconds))
+        return schedule(at: time)
+    }
+
+    /// UpdateTrainingJob: a new KeepAlivePeriodInSeconds for an available warm pool (counted from
+    /// when it was retained); 0 ends it now.
+    public mutating func keepWarm(job: String, seconds: Int, at time: Double) -> [CapacityDecision] {
+        guard var pool = warm[job] else { return [] }
+        guard seconds > 0 else { return endWarm(job, .terminated, at: time) }
+        pool.until = pool.retainedAt + Double(seconds)
+        warm[job] = pool
+        return expire(at: time)
+    }
+
+    private mutating func endWarm(_ job: String, _ reason: WarmPoolEnd, at time: Double) -> [CapacityDecision] {
+        guard let pool = warm.removeValue(forKey: job) else { return [] }
+        for instance in pool.instances { placed[instance.id] = nil }
+        return [.warmEnded(job: job, reason: reason, instances: pool.instances, retainedAt: pool.retainedAt)] + schedule(at: time)
+    }
+
     /// A queued job left the queue (stopped before it started).
     public mutating func withdraw(_ job: String) {
         queue.removeAll { $0.job == job }
         waitingSaid.remove(job)
     }
 
-    /// Queued jobs past their MaxPendingTimeInSeconds leave the queue.
+    /// Queued jobs past their MaxPendingTimeInSeconds leave the queue; warm pools past their
+    /// KeepAlivePeriodInSeconds end.
     public mutating func expire(at time: Double) -> [CapacityDecision] {
+        var decisions: [CapacityDecision] = []
+        for pool in warm.values.sorted(by: { $0.until < $1.until }) where pool.until <= time {
+            decisions += endWarm(pool.job, .expired, at: time)
+        }
         let expired = queue.filter { request in
             guard let limit = request.maxPendingSeconds else { return false }
             return time - request.submittedAt >= Double(limit)
         }
-        guard !expired.isEmpty else { return [] }
+        guard !expired.isEmpty else { return decisions }
         for request in expired { withdraw(request.job) }
-        return expired.map { .pendingExpired(job: $0.job) } + schedule(at: time)
+        return decisions + expired.map { .pendingExpired(job: $0.job) } + schedule(at: time)
+    }
+
+    /// Queued jobs that match a warm pool take it: no new capacity is needed, so before anything
+    /// else (the oldest pool first).
+    private mutating func reuseWarmPools() -> [CapacityDecision] {
+        var decisions: [CapacityDecision] = []
+        for request in queue where request.warmKey != nil {
+            guard let pool = warm.values.filter({ $0.key == request.warmKey && $0.instances.first?.pool == request.pool })
+                .min(by: { ($0.retainedAt, $0.job) < ($1.retainedAt, $1.job) }) else { continue }
+            warm[pool.job] = nil
+            queue.removeAll { $0.job == request.job }
+            waitingSaid.remove(request.job)
+            let instances = pool.instances.map {
+                CapacityInstance(id: $0.id, job: request.job, host: $0.host, pool: $0.pool, type: $0.type, group: request.group)
+            }
+            for instance in instances { placed[instance.id] = instance }
+            decisions.append(.reuse(job: request.job, instances: instances, from: pool.job, retainedAt: pool.retainedAt))
+        }
+        return decisions
     }
 
     /// Places waiting requests in order while they fit.
     mutating func schedule(at time: Double) -> [CapacityDecision] {
-        var decisions: [CapacityDecision] = []
+        var decisions = reuseWarmPools()
         var blocked: Set<PoolKind> = []
         var shares: [String: Int] = [:]
         var inUse: [PoolKind: (resources: Resources, count: Int, types: [String: Int])] = [:]
-        for instance in placed.values {
-            shares[instance.group ?? instance.job, default: 0] += 1
-            var entry = inUse[instance.pool] ?? (.zero, 0, [:])
-            entry.resources = entry.resources + Resources(instance.type)
-            entry.count += 1
-            entry.types[instance.type.name, default: 0] += 1
-            inUse[instance.pool] = entry
+        func count() {
+            shares = [:]
+            inUse = [:]
+            for instance in placed.values {
+                shares[instance.group ?? instance.job, default: 0] += 1
+                var entry = inUse[instance.pool] ?? (.zero, 0, [:])
+                entry.resources = entry.resources + Resources(instance.type)
+                entry.count += 1
+                entry.types[instance.type.name, default: 0] += 1
+                inUse[instance.pool] = entry
+            }
         }
+        count()
         var total = placed.count
         while true {
             let order = queue.indices.sorted { a, b in
@@ -171,6 +255,17 @@ public struct CapacityScheduler: Sendable {
                     chosen = index
                     break
                 }
+                // Idle warm capacity gives way to a job that waits for it (the oldest pool first).
+                if let pool = warm.values.filter({ $0.instances.first?.pool == request.pool })
+                    .min(by: { ($0.retainedAt, $0.job) < ($1.retainedAt, $1.job) }) {
+                    warm[pool.job] = nil
+                    for instance in pool.instances { placed[instance.id] = nil }
+                    decisions.append(.warmEnded(job: pool.job, reason: .capacityNeeded, instances: pool.instances, retainedAt: pool.retainedAt))
+                    count()
+                    total = placed.count
+                    chosen = -1
+                    break
+                }
                 blocked.insert(request.pool)
                 if waitingSaid.insert(request.job).inserted {
                     decisions.append(.wait(job: request.job, reason: "Waiting for capacity: the \(request.pool.rawValue) pool "
@@ -178,6 +273,7 @@ public struct CapacityScheduler: Sendable {
                 }
             }
             guard let index = chosen else { break }
+            if index < 0 { continue }
             let request = queue.remove(at: index)
             waitingSaid.remove(request.job)
             var instances: [CapacityInstance] = []
