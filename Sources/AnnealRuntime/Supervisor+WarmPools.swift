@@ -24,6 +24,7 @@ extension Supervisor {
         }
         if job?.spec.warmPoolKey != nil, job?.status.isTerminal == true { setWarmPoolStatus(name, ["Status": "Terminated"]) }
         for instance in instances {
+            discardInstanceDirectory(name, host: instance.host)
             try? records?.released(instance.id, reason: "ended", at: now)
             note("instance_released", [("job", name), ("instance", instance.id), ("host", "algo-\(instance.host)")])
         }
@@ -67,7 +68,7 @@ extension Supervisor {
         }
         for instance in instances {
             try? records?.released(instance.id, reason: why, at: now)
-            try? FileManager.default.removeItem(atPath: "\(config.jobsDirectory)/\(name)/algo-\(instance.host)")
+            discardInstanceDirectory(name, host: instance.host)
         }
         note("warm_pool_ended", [("job", name), ("reason", reason.rawValue)])
     }

@@ -386,6 +386,7 @@ public final class Supervisor: Sendable {
         }
         for pid in others { processes.signal(pid, SIGUSR1) }
         if let instance = released {
+            discardInstanceDirectory(name, host: host)
             let reason = finished?.interruption != nil || state.withLock({ $0.runs[name]?.interruption }) != nil ? "interrupted" : "ended"
             try? records?.released(instance.id, reason: reason, at: now)
             note("instance_released", [("job", name), ("instance", instance.id), ("host", "algo-\(host)"), ("exit", exit.description)])
@@ -418,6 +419,16 @@ public final class Supervisor: Sendable {
         } else if !retry(job, after: failures[0]) {
             record(name, .failed(reason: failures[0]))
         }
+    }
+
+    /// A released instance's directory (staged channels, checkpoints, model) goes, as the instance
+    /// would; its worker's log stays. Moved aside at once (a next attempt may make the directory
+    /// again right away), deleted in the background.
+    func discardInstanceDirectory(_ name: String, host: Int) {
+        let directory = "\(config.jobsDirectory)/\(name)/algo-\(host)"
+        let aside = "\(config.jobsDirectory)/\(name)/.released-algo-\(host)-\(UInt32.random(in: 0...UInt32.max))"
+        guard rename(directory, aside) == 0 else { return }
+        DispatchQueue.global(qos: .utility).async { try? FileManager.default.removeItem(atPath: aside) }
     }
 
     /// RetryStrategy: SageMaker retries a job that failed for an internal reason (a lost instance,

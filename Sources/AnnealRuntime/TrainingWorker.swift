@@ -44,6 +44,12 @@ public final class TrainingWorker: Sendable {
         requestStop()
     }
 
+    /// SIGKILL to the training process and everything in its sandbox, at once (no grace: its volume is full).
+    func killTraining() {
+        guard let pid = trainingPID.withLock({ $0 }) else { return }
+        processes.signal(pid, SIGKILL)
+    }
+
     func setTraining(_ pid: Int32, grace: Int) {
         trainingPID.withLock { $0 = pid }
         if stopRequested.load(ordering: .sequentiallyConsistent) { requestStop() }
@@ -162,14 +168,22 @@ public final class TrainingWorker: Sendable {
                 await checkpoints?.pass(log: log)
             }
         }
+        let volumeFull = VolumeFull()
+        let watching = watchVolume(spec: spec, root: root, full: volumeFull, log: log)
         let exit: EntryPointExit
         do {
             exit = try await runEntryPoint(spec: spec, contract: contract, runtime: runtime, sandboxed: sandboxed, shipper: shipper)
         } catch {
             syncing.cancel()
+            watching.cancel()
             return Outcome(reason: "\(error)")
         }
         syncing.cancel()
+        watching.cancel()
+        if let full = volumeFull.value {
+            // What filled the volume is not synced or uploaded: it would only move the problem.
+            return Outcome(reason: full)
+        }
         if let checkpoints, await checkpoints.pass(log: log) > 0 { log("[anneal] checkpoints synced to \(spec.checkpointS3URI ?? "")") }
         if interruption.load(ordering: .sequentiallyConsistent) {
             log("[anneal] spot interruption: checkpoints synced, no artifacts uploaded")

@@ -24,7 +24,7 @@ def setup_bucket(server, bucket="resilience"):
         s3.create_bucket(Bucket=bucket)
     except s3.exceptions.BucketAlreadyOwnedByYou:
         pass
-    for script in ("eat_memory.py", "resumable.py", "read_channels.py"):
+    for script in ("eat_memory.py", "resumable.py", "read_channels.py", "fill_disk.py"):
         buffer = io.BytesIO()
         with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
             archive.add(HERE / "jobs" / script, arcname=script)
@@ -243,3 +243,25 @@ def test_bad_channels_fail_with_a_client_error(server):
         job = wait(server, name)
         assert job["TrainingJobStatus"] == "Failed"
         assert job["FailureReason"].startswith("ClientError") and message in job["FailureReason"], job["FailureReason"]
+
+
+def test_a_job_that_fills_its_volume_fails_and_the_others_go_on(fresh_server):
+    srv = fresh_server(extra_args=["--stop-grace", "5"])
+    setup_bucket(srv)
+    create(srv, "fills-disk", "fill_disk.py", ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 1})
+    create(srv, "bystander", "resumable.py", hyper={"seconds": "6"})
+    job = wait(srv, "fills-disk", timeout=120)
+    assert job["TrainingJobStatus"] == "Failed"
+    reason = job["FailureReason"]
+    assert reason.startswith("ClientError: The training job's storage volume is full") and "VolumeSizeInGB is 1" in reason, reason
+    assert any(line.startswith("[anneal] ClientError: The training job's storage volume is full") for line in lines(srv, "fills-disk"))
+    written = [line for line in lines(srv, "fills-disk") if line.startswith("wrote ")]
+    assert 4 <= len(written) <= 12, written  # stopped within moments of passing 1 GiB
+    assert wait(srv, "bystander", timeout=120)["TrainingJobStatus"] == "Completed"
+    # The released instance's files are gone from the disk; its worker's log stays.
+    directory = srv.home / "jobs" / "fills-disk"
+    deadline = time.time() + 10
+    while time.time() < deadline and sorted(entry.name for entry in directory.iterdir()) != ["algo-1.worker.log"]:
+        time.sleep(0.2)
+    assert sorted(entry.name for entry in directory.iterdir()) == ["algo-1.worker.log"]
+
