@@ -39,6 +39,7 @@ public struct ResourceLimits: Sendable {
                 groups.append(cpuGroup)
                 settings.append((cpuGroup + "/cpu.cfs_period_us", "100000"))
                 settings.append((cpuGroup + "/cpu.cfs_quota_us", String(cpus * 100_000)))
+                settings.append((cpuGroup + "/cpu.shares", String(Self.trainingShares)))
             }
             if let pids = hierarchy.v1["pids"] {
                 let pidsGroup = pids + "/" + leaf
@@ -52,13 +53,20 @@ public struct ResourceLimits: Sendable {
         if let unified = hierarchy.v2, hierarchy.v2Controllers.isSuperset(of: ["memory", "cpu"]) {
             let group = unified + "/" + leaf
             let settings = [(group + "/memory.max", String(memoryBytes)), (group + "/memory.swap.max", "0"),
-                            (group + "/cpu.max", "\(cpus * 100_000) 100000"), (group + "/pids.max", String(Self.maxProcesses))]
+                            (group + "/cpu.max", "\(cpus * 100_000) 100000"), (group + "/cpu.weight", String(Self.trainingWeight)),
+                            (group + "/pids.max", String(Self.maxProcesses))]
             if let limits = make(groups: [group], settings: settings, mechanism: .cgroupV2, oomCounter: group + "/memory.events") {
                 return limits
             }
         }
         return ResourceLimits(mechanism: .rlimit, groups: [], procsDescriptors: [], addressSpaceLimit: memoryBytes, oomCounter: nil)
     }
+
+    /// The training process's weight against the platform's own threads (a worker reading and
+    /// shipping its lines, the server ingesting them), ten times the default: the platform takes the
+    /// CPU the script leaves rather than slowing it down, and still gets a share on a busy machine.
+    static let trainingShares = 10 * 1024
+    static let trainingWeight = 10 * 100
 
     /// A guard against fork bombs well above what any training script starts.
     static let maxProcesses = 16_384
@@ -79,6 +87,7 @@ public struct ResourceLimits: Sendable {
         for (file, value) in settings {
             // memory.memsw / memory.swap need swap accounting; the limit without them still holds.
             let optional = file.hasSuffix("memsw.limit_in_bytes") || file.hasSuffix("swap.max") || file.hasSuffix("pids.max")
+                || file.hasSuffix("cpu.shares") || file.hasSuffix("cpu.weight")
             guard write(value, to: file) || optional else { return undo() }
         }
         for group in made {

@@ -64,6 +64,10 @@ import Testing
             let limit = try String(contentsOfFile: CgroupHierarchy.current().v1["memory"]! + "/anneal-\(name)/memory.limit_in_bytes",
                                    encoding: .utf8)
             #expect(Int(limit.trimmingCharacters(in: .whitespacesAndNewlines)) == 96 << 20)
+            if let cpu = CgroupHierarchy.current().v1["cpu"] {
+                let shares = try String(contentsOfFile: cpu + "/anneal-\(name)/cpu.shares", encoding: .utf8)
+                #expect(Int(shares.trimmingCharacters(in: .whitespacesAndNewlines)) == ResourceLimits.trainingShares)
+            }
         case .cgroupV2:
             let (exit, output) = try await run(["/bin/sh", "-c", "cat /proc/self/cgroup"], limits: limits)
             #expect(exit == .exited(0) && output.contains("anneal-\(name)"))

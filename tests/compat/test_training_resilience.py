@@ -114,6 +114,23 @@ def test_sm_num_cpus_follows_the_instance_type(server):
     job = wait(server, "cpus-1")
     assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
     assert f"cpus {min(2, os.cpu_count())}" in lines(server, "cpus-1")
+    # The training process runs at the normal priority; the platform yields to it through its cgroup.
+    assert "nice 0" in lines(server, "cpus-1")
+
+
+def test_the_training_process_outweighs_the_platform_for_the_cpu(server):
+    setup_bucket(server)
+    create(server, "weight-1", "resumable.py", hyper={"seconds": "30"})
+    wait_for_line(server, "weight-1", "checkpoint 1 written")
+    groups = [line.split(":", 2) for line in open("/proc/self/cgroup").read().splitlines()]
+    cpu = next((g for g in groups if "cpu" in g[1].split(",")), None)
+    if cpu is not None and os.geteuid() == 0:  # cgroup v1 with a cpu controller, as root (CI)
+        mount = next(line.split()[4] for line in open("/proc/self/mountinfo")
+                     if " - cgroup " in line and "cpu" in line.split(" - ")[1].split()[2].split(","))
+        shares = Path(mount) / cpu[2].lstrip("/") / "anneal-weight-1-algo-1" / "cpu.shares"
+        assert shares.read_text().strip() == "10240"
+    server.client("sagemaker").stop_training_job(TrainingJobName="weight-1")
+    assert wait(server, "weight-1")["TrainingJobStatus"] == "Stopped"
 
 
 def test_a_lost_instance_is_retried_and_resumes_from_its_checkpoint(server):
