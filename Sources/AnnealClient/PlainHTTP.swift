@@ -62,9 +62,11 @@ enum PlainHTTP {
         request += "connection: close\r\n\r\n"
         switch requestBody {
         case .bytes(let bytes):
-            try sendAll(Array(request.utf8) + bytes, to: socket)
+            // Head and body in one segment where they fit, without copying the body into the head.
+            try sendAll(Array(request.utf8), to: socket, more: !bytes.isEmpty)
+            if !bytes.isEmpty { try sendAll(bytes, to: socket) }
         case .file(let descriptor, let size):
-            try sendAll(Array(request.utf8), to: socket)
+            try sendAll(Array(request.utf8), to: socket, more: size > 0)
             try sendFile(descriptor, size: size, to: socket)
         }
 
@@ -259,11 +261,13 @@ enum PlainHTTP {
         throw transport("cannot connect to \(host):\(port): \(failure)")
     }
 
-    static func sendAll(_ bytes: [UInt8], to socket: Int32) throws(ClientError) {
+    /// `more`: the next send continues this one (MSG_MORE), so a short head and its body share a segment.
+    static func sendAll(_ bytes: [UInt8], to socket: Int32, more: Bool = false) throws(ClientError) {
+        let flags = Int32(MSG_NOSIGNAL) | (more ? Int32(MSG_MORE) : 0)
         let sent = bytes.withUnsafeBytes { buffer -> Bool in
             var offset = 0
             while offset < buffer.count {
-                let count = send(socket, buffer.baseAddress! + offset, buffer.count - offset, Int32(MSG_NOSIGNAL))
+                let count = send(socket, buffer.baseAddress! + offset, buffer.count - offset, flags)
                 if count < 0 && errno == EINTR { continue }
                 guard count > 0 else { return false }
                 offset += count

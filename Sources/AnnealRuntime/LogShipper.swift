@@ -158,8 +158,11 @@ public final class LogShipper: Sendable {
     private func send() async {
         let (lines, metrics) = pending.withLock { pending -> ([(timestamp: Int64, message: String)], [WorkerProtocol.MetricPoint]) in
             if !pending.lines.isEmpty { pending.lastSent = Int64(Date().timeIntervalSince1970 * 1000) }
+            let taken = pending.lines.count
             defer {
-                pending.lines.removeAll()
+                // The next batch is likely as large: room for it now, rather than growth by copies.
+                pending.lines = []
+                pending.lines.reserveCapacity(min(taken, 1 << 20))
                 pending.metrics.removeAll()
                 pending.promptFlushScheduled = false
             }
@@ -210,24 +213,31 @@ extension LogShipper {
     static func putLogEvents(group: String, stream: String, _ events: ArraySlice<(timestamp: Int64, message: String)>) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(events.reduce(64 + group.utf8.count + stream.utf8.count) { $0 + $1.message.utf8.count + 40 })
-        out += Array(#"{"logGroupName":"#.utf8)
+        out += #"{"logGroupName":"#.utf8
         appendJSONString(group, to: &out)
-        out += Array(#","logStreamName":"#.utf8)
+        out += #","logStreamName":"#.utf8
         appendJSONString(stream, to: &out)
-        out += Array(#","logEvents":["#.utf8)
-        var first = true
-        for event in events {
-            if !first { out.append(UInt8(ascii: ",")) }
-            first = false
-            out += Array(#"{"timestamp":"#.utf8)
-            out += Array(String(event.timestamp).utf8)
-            out += Array(#","message":"#.utf8)
+        out += #","logEvents":["#.utf8
+        // The lines of one read share their time: its digits are written once.
+        var lastTimestamp: Int64?
+        var digits: [UInt8] = []
+        for (index, event) in zip(events.indices, events) {
+            out += index == events.startIndex ? eventStart[1...] : eventStart[...]
+            if event.timestamp != lastTimestamp {
+                lastTimestamp = event.timestamp
+                digits = Array(String(event.timestamp).utf8)
+            }
+            out += digits
+            out += messageKey
             appendJSONString(event.message, to: &out)
             out.append(UInt8(ascii: "}"))
         }
-        out += Array("]}".utf8)
+        out += "]}".utf8
         return out
     }
+
+    private static let eventStart = Array(#",{"timestamp":"#.utf8)
+    private static let messageKey = Array(#","message":"#.utf8)
 
     private static let hex = Array("0123456789abcdef".utf8)
 

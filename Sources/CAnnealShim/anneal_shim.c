@@ -1,4 +1,5 @@
 #define _GNU_SOURCE
+#include <malloc.h>
 #include "anneal_shim.h"
 
 #include <arpa/inet.h>
@@ -123,4 +124,9 @@ int anneal_spawn(const char *path, char *const argv[], char *const envp[], const
     }
     *pid_out = child;
     return 0;
+}
+
+void anneal_malloc_tuning(int mmap_threshold, int trim_threshold) {
+    mallopt(M_MMAP_THRESHOLD, mmap_threshold);
+    mallopt(M_TRIM_THRESHOLD, trim_threshold);
 }

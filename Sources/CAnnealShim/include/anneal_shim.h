@@ -51,4 +51,8 @@ int anneal_spawn(const char *path, char *const argv[], char *const envp[], const
                  int stdout_fd, int stderr_fd, int die_with_parent, const int *join_fds, int join_count,
                  unsigned long long address_space_limit, int *pid_out);
 
+/// glibc malloc: buffers up to `mmap_threshold` bytes come from the heap (reused) rather than each
+/// from its own mmap, and up to `trim_threshold` free bytes stay in the heap.
+void anneal_malloc_tuning(int mmap_threshold, int trim_threshold);
+
 #endif
