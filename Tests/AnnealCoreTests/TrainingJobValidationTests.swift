@@ -165,7 +165,6 @@ private let constraintCases: [TrainingJobConstraintCase] = [
         request = setting(request, ["Environment"], ["FOO": "bar"])
         request = setting(request, ["RetryStrategy"], ["MaximumRetryAttempts": 3])
         request = setting(request, ["Tags"], [["Key": "team", "Value": "sorts"], ["Key": "env", "Value": ""]])
-        request = setting(request, ["ResourceConfig", "KeepAlivePeriodInSeconds"], 600)
         request = setting(request, ["ResourceConfig", "InstanceCount"], 2)
         request = setting(request, ["ResourceConfig", "VolumeSizeInGB"], nil)
         request = setting(request, ["OutputDataConfig", "CompressionType"], "NONE")
@@ -180,11 +179,20 @@ private let constraintCases: [TrainingJobConstraintCase] = [
         #expect(spec.checkpointS3URI == "s3://my-bucket/ckpt" && spec.checkpointLocalPath == "/opt/ml/ck")
         #expect(spec.environment == ["FOO": "bar"] && spec.retryAttempts == 3)
         #expect(spec.tags == ["team": "sorts", "env": ""])
-        #expect(spec.keepAliveSeconds == 600 && spec.instanceCount == 2 && spec.volumeSizeGB == 30)
+        #expect(spec.instanceCount == 2 && spec.volumeSizeGB == 30)
         #expect(spec.outputCompression == "NONE")
         #expect(spec.containerEntrypoint == ["/bin/bash"] && spec.containerArguments == ["-c", "echo hi"])
         #expect(spec.channels.last == Channel(name: "code", s3DataType: "ManifestFile", s3URI: "s3://b/m", distribution: "ShardedByS3Key",
                                               compression: "Gzip", contentType: "text/csv", inputMode: "FastFile"))
+        // Warm pools: read, with their matching key; not with spot.
+        let warm = try validate(setting(try sdkRequest(), ["ResourceConfig", "KeepAlivePeriodInSeconds"], 600)).get()
+        #expect(warm.keepAliveSeconds == 600 && warm.warmPoolKey != nil)
+        #expect(try validate(try sdkRequest()).get().warmPoolKey == nil)
+        guard case .failure(let refused) = validate(setting(request, ["ResourceConfig", "KeepAlivePeriodInSeconds"], 600)) else {
+            Issue.record("a spot job with a warm pool was accepted")
+            return
+        }
+        #expect("\(refused)".contains("Warm pools are not supported with managed spot training"))
     }
 
     @Test(arguments: constraintCases)
