@@ -76,7 +76,9 @@ enum ServeCommand {
                                         s3: S3Service(storage: objects, region: config.region))
         try? identity.deleteSessions(expiredBefore: Int64(Date().timeIntervalSince1970) - 86_400)
         let console = Console(credentials: credentials, region: config.region,
-                              sessions: ConsoleSessions(clock: { Int64(Date().timeIntervalSince1970) }))
+                              sessions: ConsoleSessions(clock: { Int64(Date().timeIntervalSince1970) }),
+                              passwords: ConsolePasswords(profiles: LoginProfileStore(database: database), identity: identity,
+                                                          accountID: admin.accountID))
         let gateway = Gateway(services: services, credentials: credentials, policy: PlatformPolicy(), metrics: metrics, logger: logger,
                               console: console) {
             [(name: "anneal_database_bytes", help: "Size of the SQLite database and its WAL.", value: Double(database.sizeOnDisk))]

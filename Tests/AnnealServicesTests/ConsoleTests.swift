@@ -33,7 +33,7 @@ private func credentials(expiration: Int64) -> SessionCredentials {
     }
 
     func open(_ table: ConsoleSessions, expiration: Int64 = 1_000_000) -> (cookie: String, session: ConsoleSession) {
-        table.open(principalARN: "arn:aws:iam::1:user/ann", userName: "ann", accountID: "1", signInKeyID: "AKIA1",
+        table.open(principalARN: "arn:aws:iam::1:user/ann", userName: "ann", accountID: "1", signIn: .accessKey("AKIA1"),
                    credentials: credentials(expiration: expiration))
     }
 

@@ -146,7 +146,10 @@ class Browser:
                               f"{reset} return true; }})()")
         if not found:
             raise BrowserError(f"no field at {selector}")
-        self.send("Input.insertText", {"text": text})
+        if text:
+            self.send("Input.insertText", {"text": text})
+        else:  # emptied: tell the page, as deleting the text by keyboard would
+            self.evaluate(f"document.querySelector({json.dumps(selector)}).dispatchEvent(new Event('input', {{bubbles: true}}))")
 
     def press_enter(self):
         for kind in ("keyDown", "keyUp"):

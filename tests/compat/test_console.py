@@ -79,11 +79,14 @@ def shot(browser, name):
     assert path.stat().st_size > 5000, f"{path} is too small to show a page"
 
 
-def sign_in(browser, key, secret, expect_error=None):
+def sign_in(browser, key, secret, expect_error=None, password=False):
+    """Fills the sign-in form (an access key, or with `password` a user name and password) and
+    submits it with the Enter key."""
     browser.wait_for("!document.getElementById('sign-in-layer').hidden", message="the sign-in form is not shown")
-    browser.type("#access-key-id", key)
-    browser.type("#secret-access-key", secret)
-    browser.click("#sign-in-submit")
+    browser.click("#method-password" if password else "#method-key")
+    browser.type("#user-name" if password else "#access-key-id", key)
+    browser.type("#password" if password else "#secret-access-key", secret)
+    browser.press_enter()
     if expect_error:
         return browser.wait_for(f"(() => {{ const t = document.getElementById('sign-in-error').textContent; "
                                 f"return t.includes({json.dumps(expect_error)}) ? t : ''; }})()", timeout=10)
@@ -309,11 +312,15 @@ def test_a_user_without_permission_sees_which_action_is_missing(console_server, 
     iam.create_user(UserName="viewer")
     iam.put_user_policy(UserName="viewer", PolicyName="buckets-only", PolicyDocument=json.dumps({
         "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:ListAllMyBuckets"], "Resource": "*"}]}))
-    viewer = iam.create_access_key(UserName="viewer")["AccessKey"]
+    iam.create_login_profile(UserName="viewer", Password="correct horse battery")
+    with pytest.raises(iam.exceptions.ClientError, match="PasswordPolicyViolation"):
+        iam.update_login_profile(UserName="viewer", Password="short")
 
     browser.click("#sign-out")
     browser.wait_for("document.getElementById('sign-in-reason').textContent.includes('signed out')")
-    sign_in(browser, viewer["AccessKeyId"], viewer["SecretAccessKey"])
+    message = sign_in(browser, "viewer", "wrong horse battery", expect_error="wrong", password=True)
+    assert "user name or the password is wrong" in message
+    sign_in(browser, "viewer", "correct horse battery", password=True)
     assert "viewer" in browser.text("#who")
     goto(browser, console_server, "#/jobs")
     denial = browser.wait_for("(document.querySelector('#jobs-results .denied') || {}).textContent")

@@ -31,7 +31,7 @@ const Charts = (() => {
 
   // series: [{ name, points: [[epochSeconds, value], ...] }]; options: { title, unit, mode: "line" | "points", yMin, yMax, extra }
   function timeSeries(series, options = {}) {
-    const width = 640, height = 240, left = 56, right = 12, top = 16, bottom = 40;
+    const width = 640, height = 240, left = 56, right = 36, top = 16, bottom = 40;
     const xs = series.flatMap((s) => s.points.map((p) => p[0]));
     const ys = series.flatMap((s) => s.points.map((p) => p[1]));
     const [x0, x1] = extent(xs);
@@ -51,9 +51,14 @@ const Charts = (() => {
       axis.appendChild(svg("line", { x1: left, x2: width - right, y1: sy(t), y2: sy(t), class: "grid" }));
       axis.appendChild(svg("text", { x: left - 6, y: sy(t) + 4, "text-anchor": "end" }, Anneal.number(t, 3)));
     }
-    const xTicks = ticks(x0, x1, 4);
+    // Whole seconds only, each label once.
+    const xTicks = ticks(x0, x1, 4).filter((t) => Number.isInteger(t));
+    let lastLabel = "";
     for (const t of xTicks) {
-      axis.appendChild(svg("text", { x: sx(t), y: height - bottom + 16, "text-anchor": "middle" }, clockLabel(t)));
+      const label = clockLabel(t);
+      if (label === lastLabel) continue;
+      lastLabel = label;
+      axis.appendChild(svg("text", { x: sx(t), y: height - bottom + 16, "text-anchor": "middle" }, label));
     }
     axis.appendChild(svg("line", { x1: left, x2: width - right, y1: height - bottom, y2: height - bottom, class: "frame" }));
     axis.appendChild(svg("line", { x1: left, x2: left, y1: top, y2: height - bottom, class: "frame" }));

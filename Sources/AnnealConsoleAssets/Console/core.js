@@ -161,20 +161,36 @@ const Anneal = (() => {
     layer.hidden = false;
     document.getElementById("main").setAttribute("aria-hidden", "true");
     document.getElementById("top").setAttribute("aria-hidden", "true");
-    document.getElementById("access-key-id").focus();
+    focusFirstSignInField();
     signingIn = new Promise((resolve) => { pendingSignIn = resolve; });
     return signingIn;
   }
   let pendingSignIn = null;
 
+  function signInMethod() {
+    return document.getElementById("method-password").checked ? "password" : "key";
+  }
+
+  function showSignInFields() {
+    const password = signInMethod() === "password";
+    document.getElementById("key-fields").hidden = password;
+    document.getElementById("password-fields").hidden = !password;
+  }
+
+  function focusFirstSignInField() {
+    document.getElementById(signInMethod() === "password" ? "user-name" : "access-key-id").focus();
+  }
+
   async function submitSignIn(event) {
     event.preventDefault();
-    const keyField = document.getElementById("access-key-id");
-    const secretField = document.getElementById("secret-access-key");
+    const byPassword = signInMethod() === "password";
+    const nameField = document.getElementById(byPassword ? "user-name" : "access-key-id");
+    const secretField = document.getElementById(byPassword ? "password" : "secret-access-key");
     const errorField = document.getElementById("sign-in-error");
     const submit = document.getElementById("sign-in-submit");
-    if (!keyField.value.trim() || !secretField.value) {
-      errorField.textContent = "Enter an access key ID and its secret access key.";
+    if (!nameField.value.trim() || !secretField.value) {
+      errorField.textContent = byPassword ? "Enter your user name and password." : "Enter an access key ID and its secret access key.";
+      (nameField.value.trim() ? secretField : nameField).focus();
       return;
     }
     submit.disabled = true;
@@ -182,7 +198,8 @@ const Anneal = (() => {
     try {
       const reply = await fetch("/console/api/sign-in", {
         method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ AccessKeyId: keyField.value.trim(), SecretAccessKey: secretField.value }),
+        body: JSON.stringify(byPassword ? { UserName: nameField.value.trim(), Password: secretField.value }
+                                        : { AccessKeyId: nameField.value.trim(), SecretAccessKey: secretField.value }),
       });
       const body = await reply.json().catch(() => ({}));
       if (reply.status !== 200) {
@@ -384,6 +401,9 @@ const Anneal = (() => {
 
   async function start() {
     document.getElementById("sign-in-form").addEventListener("submit", submitSignIn);
+    for (const radio of document.querySelectorAll("#sign-in-form input[name=method]")) {
+      radio.addEventListener("change", () => { showSignInFields(); focusFirstSignInField(); });
+    }
     document.getElementById("sign-out").addEventListener("click", signOut);
     window.addEventListener("hashchange", route);
     if (!(await loadSession())) await requireSignIn("");

@@ -94,7 +94,8 @@
         values: Object.assign({}, t.TunedHyperParameters, { [objective.MetricName || "objective"]: t.FinalHyperParameterTuningJobObjectiveMetric.Value }),
       }));
       A.clear(charts).append(section("Objective per trial",
-        points.length ? Charts.timeSeries([{ name: "trial objective", points, mode: "points" }, { name: minimize ? "best so far (lowest)" : "best so far (highest)", points: bestSoFar, mode: "line" }],
+        points.length ? Charts.timeSeries([{ name: minimize ? "best so far (lowest)" : "best so far (highest)", points: bestSoFar, mode: "line", color: "#c2410c" },
+                                           { name: "trial objective", points, mode: "points", color: "#1f5fbf" }],
                                           { title: `${objective.MetricName} by trial end time` })
                       : el("p", { class: "note" }, "No trial has finished with an objective yet."),
         rows.length ? Charts.parallelCoordinates(axes, rows, { minimize }) : null));

@@ -13,12 +13,15 @@ public final class Console: Sendable {
     let sessions: ConsoleSessions
     let credentials: CredentialResolver
     let region: String
+    /// Where user names and passwords are checked (none: access keys only).
+    let passwords: ConsolePasswords?
     private let throttle = Mutex(SignInThrottle())
 
-    public init(credentials: CredentialResolver, region: String, sessions: ConsoleSessions) {
+    public init(credentials: CredentialResolver, region: String, sessions: ConsoleSessions, passwords: ConsolePasswords? = nil) {
         self.credentials = credentials
         self.region = region
         self.sessions = sessions
+        self.passwords = passwords
     }
 
     /// Whether a request is the console's: `/console` and below, unsigned. A signed request for a
@@ -49,18 +52,37 @@ public final class Console: Sendable {
             return .refused
         }
         throttle.withLock { $0.recordSuccess(address: address, accessKeyID: accessKeyID) }
-        let principal = resolved.principal
+        return open(resolved.principal, signIn: .accessKey(accessKeyID), now: now)
+    }
+
+    /// Exchanges an IAM user's name and console password for a console session.
+    public func signIn(userName: String, password: String, address: String) -> SignInResult {
+        let now = sessions.now
+        let throttleKey = "user:" + userName
+        if let wait = throttle.withLock({ $0.retryAfter(address: address, accessKeyID: throttleKey, now: now) }) {
+            return .throttled(retryAfter: wait)
+        }
+        guard let passwords, let (user, hash) = passwords.verify(userName: userName, password: password) else {
+            throttle.withLock { $0.recordFailure(address: address, accessKeyID: throttleKey, now: now) }
+            return .refused
+        }
+        throttle.withLock { $0.recordSuccess(address: address, accessKeyID: throttleKey) }
+        return open(user.principal, signIn: .password(userID: user.userID, hash: hash), now: now)
+    }
+
+    private func open(_ principal: Principal, signIn: ConsoleSignIn, now: Int64) -> SignInResult {
         let temporary: SessionCredentials
         do {
             // A few minutes beyond the session's own end, so the last request of a session never
-            // fails on credentials the session still counts as live.
+            // fails on credentials the session still counts as live. The resolver gives these
+            // credentials the user's own policies (as GetSessionToken's).
             temporary = try credentials.issueSession(accountID: principal.accountID, roleARN: principal.arn, sessionName: principal.name,
                                                      trainingJob: nil, lifetime: sessions.limits.absoluteSeconds + 300, now: now)
         } catch {
             return .failed(error.message)
         }
         let opened = sessions.open(principalARN: principal.arn, userName: principal.name, accountID: principal.accountID,
-                                   signInKeyID: accessKeyID, credentials: temporary)
+                                   signIn: signIn, credentials: temporary)
         return .signedIn(cookie: opened.cookie, session: opened.session)
     }
 
@@ -69,13 +91,16 @@ public final class Console: Sendable {
     func session(for head: HTTPRequestHead) -> ConsoleSessions.Lookup {
         guard let cookie = ConsoleCookie.value(named: Self.cookieName, in: head.headers.values("cookie")) else { return .unknown }
         let lookup = sessions.session(cookie: cookie)
-        if case .valid(let session) = lookup, case .found = credentials.resolve(session.signInKeyID, now: sessions.now) {
-            return lookup
-        } else if case .valid = lookup {
-            sessions.close(cookie: cookie)
-            return .expired
+        guard case .valid(let session) = lookup else { return lookup }
+        let stillValid = switch session.signIn {
+        case .accessKey(let keyID):
+            if case .found = credentials.resolve(keyID, now: sessions.now) { true } else { false }
+        case .password(let userID, let hash):
+            passwords?.stillValid(userName: session.userName, userID: userID, hash: hash) ?? false
         }
-        return lookup
+        if stillValid { return lookup }
+        sessions.close(cookie: cookie)
+        return .expired
     }
 
     func signOut(_ head: HTTPRequestHead) {

@@ -140,19 +140,34 @@ final class ConsoleExchange: HTTPExchange {
     // MARK: - Sign-in
 
     private struct SignInRequest: Decodable {
-        var AccessKeyId: String
-        var SecretAccessKey: String
+        var AccessKeyId: String?
+        var SecretAccessKey: String?
+        var UserName: String?
+        var Password: String?
     }
 
     private func signIn() -> HTTPResponse {
-        guard let request = try? JSONDecoder().decode(SignInRequest.self, from: Data(body)),
-              !request.AccessKeyId.isEmpty, !request.SecretAccessKey.isEmpty else {
-            return ConsoleReply.error(400, "InvalidSignInRequest", "Give an access key ID and its secret access key.")
+        guard let request = try? JSONDecoder().decode(SignInRequest.self, from: Data(body)) else {
+            return ConsoleReply.error(400, "InvalidSignInRequest", "Give an access key ID and its secret, or a user name and its password.")
         }
-        let keyID = request.AccessKeyId.trimmingCharacters(in: .whitespaces)
-        let result = console.signIn(accessKeyID: keyID, secret: request.SecretAccessKey, address: head.remoteAddress)
-        // The key ID is not secret and says whose account was tried; the secret is never logged.
-        var fields: [(String, String)] = [("access_key_id", String(keyID.prefix(128))), ("remote", head.remoteAddress)]
+        let result: Console.SignInResult
+        let who: (String, String)
+        if let keyID = request.AccessKeyId?.trimmingCharacters(in: .whitespaces), !keyID.isEmpty,
+           let secret = request.SecretAccessKey, !secret.isEmpty {
+            who = ("access_key_id", String(keyID.prefix(128)))
+            result = console.signIn(accessKeyID: keyID, secret: secret, address: head.remoteAddress)
+        } else if let user = request.UserName?.trimmingCharacters(in: .whitespaces), !user.isEmpty, let password = request.Password,
+                  !password.isEmpty {
+            guard console.passwords != nil else {
+                return ConsoleReply.error(400, "InvalidSignInRequest", "This server signs in with access keys only.")
+            }
+            who = ("user", String(user.prefix(128)))
+            result = console.signIn(userName: user, password: password, address: head.remoteAddress)
+        } else {
+            return ConsoleReply.error(400, "InvalidSignInRequest", "Give an access key ID and its secret, or a user name and its password.")
+        }
+        // The key ID or user name is not secret and says who was tried; secrets and passwords are never logged.
+        var fields: [(String, String)] = [who, ("remote", head.remoteAddress)]
         switch result {
         case .signedIn(let cookie, let session):
             fields += [("outcome", "signed_in"), ("principal", session.principalARN)]
@@ -163,8 +178,9 @@ final class ConsoleExchange: HTTPExchange {
             return reply
         case .refused:
             gateway.logger.info("console_sign_in", fields + [("outcome", "refused")])
-            return ConsoleReply.error(401, "SignInFailed",
-                                      "The access key ID or the secret access key is wrong, or the key is inactive.")
+            return ConsoleReply.error(401, "SignInFailed", who.0 == "user"
+                ? "The user name or the password is wrong, or the user has no console password."
+                : "The access key ID or the secret access key is wrong, or the key is inactive.")
         case .throttled(let wait):
             gateway.logger.info("console_sign_in", fields + [("outcome", "throttled")])
             var reply = ConsoleReply.error(429, "TooManySignInAttempts",

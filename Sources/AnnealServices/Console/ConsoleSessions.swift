@@ -19,14 +19,21 @@ public struct ConsoleSession: Sendable {
     public var principalARN: String
     public var userName: String
     public var accountID: String
-    /// The long-term key the user signed in with: the session ends when that key stops resolving.
-    public var signInKeyID: String
+    /// How the user signed in: the session ends when that key stops resolving, or when that
+    /// password is changed or removed.
+    public var signIn: ConsoleSignIn
     public var csrfToken: String
     /// Temporary credentials of the user's own (GetSessionToken-style) that the console signs with,
     /// so every request goes through the same authentication and IAM evaluation as boto3's.
     public var credentials: SessionCredentials
     public var createdAt: Int64
     public var lastSeen: Int64
+}
+
+public enum ConsoleSignIn: Sendable, Equatable {
+    case accessKey(String)
+    /// The user's ID and the password hash at sign-in.
+    case password(userID: String, hash: String)
 }
 
 /// The live console sessions, by the SHA-256 of their cookie (so a timing side channel on the
@@ -53,11 +60,11 @@ public final class ConsoleSessions: Sendable {
     public var now: Int64 { clock() }
 
     /// Starts a session; returns the cookie value (shown to the browser once, never stored) and the session.
-    public func open(principalARN: String, userName: String, accountID: String, signInKeyID: String,
+    public func open(principalARN: String, userName: String, accountID: String, signIn: ConsoleSignIn,
                      credentials: SessionCredentials) -> (cookie: String, session: ConsoleSession) {
         let now = clock()
         let cookie = Self.token(random(32))
-        let session = ConsoleSession(principalARN: principalARN, userName: userName, accountID: accountID, signInKeyID: signInKeyID,
+        let session = ConsoleSession(principalARN: principalARN, userName: userName, accountID: accountID, signIn: signIn,
                                      csrfToken: Self.token(random(24)), credentials: credentials, createdAt: now, lastSeen: now)
         table.withLock { sessions in
             sessions = sessions.filter { !isOver($0.value, now: now) }
