@@ -268,3 +268,61 @@ final class ConsoleFixture: Sendable {
         }
     }
 }
+
+@Suite struct ConsolePasswordTests {
+    func setUp() throws -> (Console, IAMService, IdentityStore, IAMStore, String) {
+        let home = NSTemporaryDirectory() + "anneal-console-pw-" + UUID().uuidString
+        try SafeFile.makeDirectory(home)
+        let database = try Database(path: home + "/anneal.db")
+        let box = try SecretBox(key: try Bootstrap.secretKey(home: home))
+        let identity = IdentityStore(database: database)
+        let admin = try Bootstrap.administrator(identity: identity, box: box, now: 1)
+        let iamStore = IAMStore(database: database)
+        let resolver = CredentialResolver(identity: identity, box: box, iam: iamStore)
+        let console = Console(credentials: resolver, region: "us-east-1", sessions: ConsoleSessions(clock: { 1_000 }),
+                              passwords: ConsolePasswords(profiles: LoginProfileStore(database: database), identity: identity,
+                                                          accountID: admin.accountID))
+        let iam = IAMService(store: iamStore, identity: identity, box: box, accountID: admin.accountID)
+        return (console, iam, identity, iamStore, admin.accountID)
+    }
+
+    func call(_ iam: IAMService, _ action: String, _ parameters: [String: String], account: String) throws(AWSError) -> String {
+        let context = CallContext(requestID: "r", principal: Principal(accountID: account, name: "admin", userID: "AIDA", isAdministrator: true),
+                                  accessKeyID: "AK", region: "us-east-1", remoteAddress: "127.0.0.1", isSecure: false, wire: .query,
+                                  policy: PlatformPolicy())
+        return try iam.handle(action: action, parameters: parameters, context: context)
+    }
+
+    @Test func aPasswordSignsInUntilItChangesAndNotForANewUserOfTheSameName() throws {
+        let (console, iam, _, _, account) = try setUp()
+        _ = try call(iam, "CreateUser", ["UserName": "bo"], account: account)
+        _ = try call(iam, "CreateLoginProfile", ["UserName": "bo", "Password": "long enough 1"], account: account)
+        #expect(throws: AWSError.self) { try call(iam, "CreateLoginProfile", ["UserName": "bo", "Password": "long enough 2"], account: account) }
+        #expect(throws: AWSError.self) { try call(iam, "UpdateLoginProfile", ["UserName": "bo", "Password": "short"], account: account) }
+        #expect(try call(iam, "GetLoginProfile", ["UserName": "bo"], account: account).contains("<UserName>bo</UserName>"))
+
+        guard case .refused = console.signIn(userName: "bo", password: "long enough 2", address: "a") else { Issue.record("wrong password"); return }
+        guard case .refused = console.signIn(userName: "nobody", password: "long enough 1", address: "a") else { Issue.record("no user"); return }
+        guard case .signedIn(let cookie, let session) = console.signIn(userName: "bo", password: "long enough 1", address: "a") else {
+            Issue.record("the right password did not sign in")
+            return
+        }
+        #expect(session.principalARN == "arn:aws:iam::\(account):user/bo")
+        let head = HTTPRequestHead(method: "GET", rawPath: "/console/api/session", rawQuery: "",
+                                   headers: HTTPHeaders([(name: "cookie", value: "anneal_console=\(cookie)")]))
+        guard case .valid = console.session(for: head) else { Issue.record("the new session was not found"); return }
+        _ = try call(iam, "UpdateLoginProfile", ["UserName": "bo", "Password": "long enough 3"], account: account)
+        guard case .expired = console.session(for: head) else { Issue.record("a changed password left the session open"); return }
+
+        // Deleted and created again under the same name: the old password is not the new user's.
+        _ = try call(iam, "DeleteLoginProfile", ["UserName": "bo"], account: account)
+        #expect(throws: AWSError.self) { try call(iam, "GetLoginProfile", ["UserName": "bo"], account: account) }
+        _ = try call(iam, "CreateLoginProfile", ["UserName": "bo", "Password": "long enough 4"], account: account)
+        _ = try call(iam, "DeleteUser", ["UserName": "bo"], account: account)
+        _ = try call(iam, "CreateUser", ["UserName": "bo"], account: account)
+        guard case .refused = console.signIn(userName: "bo", password: "long enough 4", address: "b") else {
+            Issue.record("a recreated user inherited the old user's password")
+            return
+        }
+    }
+}
