@@ -385,3 +385,30 @@ def test_sign_out_ends_the_session(console_server, data, browser):
     shot(browser, "18-signed-out")
     assert browser.dialogs == [], f"the page opened dialogs: {browser.dialogs}"
     assert browser.exceptions == [], f"uncaught errors in the page: {browser.exceptions[:3]}"
+
+
+def test_the_jobs_list_pages_on_the_server_with_a_thousand_jobs(fresh_server, browser):
+    srv = fresh_server(extra_args=["--max-instances", "1"])
+    sm = srv.client("sagemaker")
+    for i in range(1000):
+        sm.create_training_job(
+            TrainingJobName=f"many-{i:04d}", RoleArn=ROLE,
+            AlgorithmSpecification={"TrainingImage": "anneal/python:3", "TrainingInputMode": "File"},
+            HyperParameters={"sagemaker_program": json.dumps("x.py"), "sagemaker_submit_directory": json.dumps("s3://absent/x.tar.gz")},
+            OutputDataConfig={"S3OutputPath": "s3://absent/out"},
+            ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 1},
+            StoppingCondition={"MaxRuntimeInSeconds": 60})
+    key, secret = srv.admin_keys()
+    browser.navigate(srv.endpoint + "/console/#/jobs?sort=Name&order=Ascending")
+    sign_in(browser, key, secret)
+    started = time.time()
+    browser.wait_for("document.querySelectorAll('#jobs-results tbody tr').length === 50")
+    first_page = time.time() - started
+    names = "[...document.querySelectorAll('#jobs-results tbody tr td:first-child')].map(td => td.textContent)"
+    assert browser.evaluate(names) == [f"many-{i:04d}" for i in range(50)]
+    # One page of 50 from the server, not the thousand jobs: a second in all is far more than needed.
+    assert first_page < 3, f"the first page took {first_page:.2f}s"
+    browser.evaluate("[...document.querySelectorAll('.pager button')].find(b => b.textContent === 'Next page').click()")
+    browser.wait_for("document.querySelector('#jobs-results caption').textContent === 'Page 2'")
+    assert browser.evaluate(names) == [f"many-{i:04d}" for i in range(50, 100)]
+    shot(browser, "19-jobs-thousand")
