@@ -250,35 +250,41 @@
         item.hidden = !match;
         if (match) shown++;
       }
-      count.textContent = needle ? `${shown} of ${lines} lines match` : `${lines} lines`;
+      count.textContent = needle ? `${shown} of ${list.children.length} lines match` : `${lines} lines`;
     }
     search.addEventListener("input", applySearch);
 
+    // The newest lines first (a long log is not read from its start), then forward from there.
+    const MAX_LINES = 5000;
     async function refresh() {
       try {
         const described = await A.logs("DescribeLogStreams", { logGroupName: LOG_GROUP, logStreamNamePrefix: `${name}/` });
         for (const stream of described.logStreams || []) if (!streams.has(stream.logStreamName)) streams.set(stream.logStreamName, null);
         const stick = list.scrollTop + list.clientHeight >= list.scrollHeight - 8;
-        for (const [stream, token] of streams) {
-          for (let page = 0; page < 20; page++) {
-            const input = { logGroupName: LOG_GROUP, logStreamName: stream, startFromHead: true, limit: 1000 };
-            if (streams.get(stream)) input.nextToken = streams.get(stream);
+        for (const stream of streams.keys()) {
+          for (let page = 0; page < 10; page++) {
+            const token = streams.get(stream);
+            const input = { logGroupName: LOG_GROUP, logStreamName: stream, limit: 1000, startFromHead: token !== null };
+            if (token) input.nextToken = token;
             const reply = await A.logs("GetLogEvents", input);
+            const host = stream.split("/")[1] ? stream.split("/")[1].replace(/-\d+$/, "") : "";
             for (const event of reply.events || []) {
-              const host = stream.split("/")[1] ? stream.split("/")[1].replace(/-\d+$/, "") : "";
               const item = el("li", {}, el("span", { class: "when" }, new Date(event.timestamp).toLocaleTimeString()), " ",
                 el("span", { class: "host" }, host), " ", el("span", { class: "text" }, event.message));
               item.dataset.text = String(event.message).toLowerCase();
               list.appendChild(item);
               lines++;
             }
-            const same = reply.nextForwardToken === streams.get(stream) || token === reply.nextForwardToken;
-            streams.set(stream, reply.nextForwardToken);
-            if (same || !(reply.events || []).length) break;
+            streams.set(stream, reply.nextForwardToken || token);
+            if (!(reply.events || []).length || reply.nextForwardToken === token) break;
           }
         }
+        while (list.children.length > MAX_LINES) list.removeChild(list.firstChild);
         A.clear(problem);
         if (!streams.size) problem.appendChild(el("p", { class: "note" }, "No log lines yet."));
+        if (lines > list.children.length) {
+          problem.appendChild(el("p", { class: "note" }, `Showing the last ${list.children.length} lines.`));
+        }
         applySearch();
         if (stick) list.scrollTop = list.scrollHeight;
       } catch (error) {
@@ -337,15 +343,17 @@
     async function refresh(latest) {
       const count = ((latest || job).ResourceConfig || {}).InstanceCount || 1;
       try {
-        const figures = [];
-        for (let host = 1; host <= Math.min(count, 16); host++) {
-          const dimensions = [{ Name: "Host", Value: `${job.TrainingJobName}/algo-${host}` }];
-          const names = ["CPUUtilization", "MemoryUtilization", "DiskUtilization", "GPUUtilization"];
-          const series = (await seriesData(names.map((n) => ({ metric: n, label: n.replace("Utilization", ""), dimensions })), latest || job))
-            .filter((s) => s.points.length);
-          figures.push(series.length ? Charts.timeSeries(series, { title: `algo-${host}`, unit: "%", yMin: 0, yMax: 100 })
-                                     : el("p", { class: "note" }, `algo-${host}: no samples yet.`));
-        }
+        // One call for every host and metric.
+        const names = ["CPUUtilization", "MemoryUtilization", "DiskUtilization", "GPUUtilization"];
+        const hosts = Array.from({ length: Math.min(count, 16) }, (_, i) => i + 1);
+        const queries = hosts.flatMap((host) => names.map((n) => ({
+          host, metric: n, label: n.replace("Utilization", ""), dimensions: [{ Name: "Host", Value: `${job.TrainingJobName}/algo-${host}` }] })));
+        const series = await seriesData(queries, latest || job);
+        const figures = hosts.map((host) => {
+          const mine = series.filter((s, i) => queries[i].host === host && s.points.length);
+          return mine.length ? Charts.timeSeries(mine, { title: `algo-${host}`, unit: "%", yMin: 0, yMax: 100 })
+                             : el("p", { class: "note" }, `algo-${host}: no samples yet.`);
+        });
         A.clear(body).append(...figures);
       } catch (error) {
         A.clear(body).appendChild(A.errorBox(error, "read the utilisation"));

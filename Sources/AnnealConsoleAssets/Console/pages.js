@@ -122,7 +122,9 @@
       } })));
     }
 
+    let settled = false;
     A.poll(async () => {
+      if (settled) return;  // finished and shown: nothing more will change
       try {
         const tuning = await A.sagemaker("DescribeHyperParameterTuningJob", { HyperParameterTuningJobName: name });
         const trials = [];
@@ -137,9 +139,9 @@
         }
         if (!live()) return;
         const running = tuning.HyperParameterTuningJobStatus === "InProgress" || tuning.HyperParameterTuningJobStatus === "Stopping";
-        const unchanged = state && !running && state.tuning.HyperParameterTuningJobStatus === tuning.HyperParameterTuningJobStatus;
         state = { tuning, trials };
-        if (!unchanged) render();
+        render();
+        settled = !running;
       } catch (error) {
         if (live()) A.clear(top).appendChild(A.errorBox(error, "describe this tuning job"));
       }
