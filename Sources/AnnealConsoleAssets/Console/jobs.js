@@ -37,7 +37,7 @@
       A.go("/jobs", next);
     });
     main.appendChild(form);
-    const results = el("div", { id: "jobs-results", "aria-live": "polite" });
+    const results = el("div", { id: "jobs-results" });
     const pager = el("nav", { class: "pager", "aria-label": "Pages of training jobs" });
     main.append(results, pager);
 
@@ -45,6 +45,7 @@
     const tokens = [null];
     let index = 0;
     let nextToken = null;
+    let shownState = null;
     const live = A.current();
 
     function sortBy(key) {
@@ -71,6 +72,10 @@
         return;
       }
       if (!live()) return;
+      // Unchanged since the last poll: leave the table (and the keyboard focus in it) alone.
+      const seen = JSON.stringify([index, reply]);
+      if (seen === shownState) return;
+      shownState = seen;
       nextToken = reply.NextToken || null;
       const rows = reply.TrainingJobSummaries || [];
       A.clear(results).appendChild(table([
@@ -116,6 +121,7 @@
     const artifacts = artifactLinks(artifactsPart, job);
 
     let finishedPolls = 0;
+    let shownJob = JSON.stringify(Object.assign({}, job, { LastModifiedTime: 0 }));
     A.poll(async () => {
       if (!live()) return;
       const previous = job.TrainingJobStatus;
@@ -123,8 +129,14 @@
         job = await A.sagemaker("DescribeTrainingJob", { TrainingJobName: name });
       } catch (_) { return; }
       if (!live()) return;
-      renderHeader(header, job);
-      renderOverview(overview, job);
+      // Re-drawn only when something shown changed, so a half-done stop confirmation or the
+      // keyboard focus is not swept away by a poll.
+      const seen = JSON.stringify(Object.assign({}, job, { LastModifiedTime: 0 }));
+      if (seen !== shownJob) {
+        shownJob = seen;
+        renderHeader(header, job);
+        renderOverview(overview, job);
+      }
       if (previous !== job.TrainingJobStatus) A.announce(`Job ${name} is now ${job.TrainingJobStatus}`);
       const running = job.TrainingJobStatus === "InProgress" || job.TrainingJobStatus === "Stopping";
       // A finished job's logs and metrics settle within a few seconds: refresh a few more times, then stop.

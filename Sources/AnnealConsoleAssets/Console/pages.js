@@ -11,6 +11,7 @@
     const body = el("div", { id: "tuning-results" });
     main.appendChild(body);
     const live = A.current();
+    let shown = null;
     A.poll(async () => {
       let reply;
       try {
@@ -20,6 +21,9 @@
         return;
       }
       if (!live()) return;
+      const seen = JSON.stringify(reply);
+      if (seen === shown) return;
+      shown = seen;
       A.clear(body).appendChild(table([
         { label: "Name", cell: (t) => el("a", { href: `#/tuning/${encodeURIComponent(t.HyperParameterTuningJobName)}` }, t.HyperParameterTuningJobName) },
         { label: "Status", cell: (t) => A.statusBadge(t.HyperParameterTuningJobStatus) },
@@ -154,6 +158,7 @@
     const body = el("div", { id: "capacity" });
     main.appendChild(body);
     const live = A.current();
+    let shown = null;
     const resources = (r) => r ? `${r.vCPUs} vCPU, ${A.bytes(r.memoryMiB * 1048576)}${r.gpus ? `, ${r.gpus} GPU` : ""}` : "—";
     A.poll(async () => {
       let reply;
@@ -164,6 +169,9 @@
         return;
       }
       if (!live()) return;
+      const seen = JSON.stringify(reply);
+      if (seen === shown) return;  // unchanged: keep the tables and the keyboard focus as they are
+      shown = seen;
       const now = Date.now() / 1000;
       const cost = reply.Cost || {};
       A.clear(body).append(

@@ -203,7 +203,7 @@ final class ConsoleExchange: HTTPExchange {
             if let value = head.headers[name] { unsigned.append((name, value)) }
         }
         let segments = path.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: true)
-        if head.method == "GET", segments.count == 2, head.rawQuery.isEmpty {
+        if head.method == "GET", segments.count == 2 {
             isObjectDownload = true
             objectName = String(segments[1].split(separator: "/").last ?? "download")
         }
