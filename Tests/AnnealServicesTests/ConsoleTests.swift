@@ -257,6 +257,12 @@ final class ConsoleFixture: Sendable {
         #expect(held.status == 429 && held.body.contains("Too many failed sign-in attempts") && held.headers["retry-after"] != nil)
     }
 
+    @Test func onlyWellFormedKeyIDsAreLogged() {
+        #expect(ConsoleExchange.loggable(keyID: "AKIAIOSFODNN7EXAMPLE") == "AKIAIOSFODNN7EXAMPLE")
+        #expect(ConsoleExchange.loggable(keyID: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY") == "(not an access key ID)")
+        #expect(ConsoleExchange.loggable(keyID: "AKIAiosfodnn7example") == "(not an access key ID)")
+    }
+
     @Test func temporaryKeysCannotSignIn() throws {
         let fixture = try ConsoleFixture()
         let session = try fixture.console.credentials.issueSession(accountID: fixture.admin.accountID,

@@ -383,6 +383,12 @@ def test_sign_out_ends_the_session(console_server, data, browser):
     status, reply = console_call(console_server, cookie, "SageMaker.ListTrainingJobs")
     assert status == 401 and reply["__type"] == "ConsoleSignInRequired"
     shot(browser, "18-signed-out")
+    # Nothing secret reached the server's log: secrets, passwords, cookies.
+    log = (console_server.home / "serve.log").read_text(errors="replace")
+    _, secret = console_server.admin_keys()
+    assert "console_sign_in" in log and "outcome=refused" in log and "outcome=throttled" in log
+    for secret_text in (secret, "horse battery", cookie):
+        assert secret_text not in log
     assert browser.dialogs == [], f"the page opened dialogs: {browser.dialogs}"
     assert browser.exceptions == [], f"uncaught errors in the page: {browser.exceptions[:3]}"
 

@@ -154,20 +154,22 @@ final class ConsoleExchange: HTTPExchange {
         let who: (String, String)
         if let keyID = request.AccessKeyId?.trimmingCharacters(in: .whitespaces), !keyID.isEmpty,
            let secret = request.SecretAccessKey, !secret.isEmpty {
-            who = ("access_key_id", String(keyID.prefix(128)))
+            who = ("access_key_id", Self.loggable(keyID: keyID))
             result = console.signIn(accessKeyID: keyID, secret: secret, address: head.remoteAddress)
         } else if let user = request.UserName?.trimmingCharacters(in: .whitespaces), !user.isEmpty, let password = request.Password,
                   !password.isEmpty {
             guard console.passwords != nil else {
                 return ConsoleReply.error(400, "InvalidSignInRequest", "This server signs in with access keys only.")
             }
-            who = ("user", String(user.prefix(128)))
+            who = ("user", "")
             result = console.signIn(userName: user, password: password, address: head.remoteAddress)
         } else {
             return ConsoleReply.error(400, "InvalidSignInRequest", "Give an access key ID and its secret, or a user name and its password.")
         }
-        // The key ID or user name is not secret and says who was tried; secrets and passwords are never logged.
-        var fields: [(String, String)] = [who, ("remote", head.remoteAddress)]
+        // Secrets and passwords are never logged. Neither is what was typed as a user name or key ID
+        // unless it is surely one: people type passwords into the wrong field.
+        var fields: [(String, String)] = [("method", who.0 == "user" ? "password" : "access_key"), ("remote", head.remoteAddress)]
+        if !who.1.isEmpty { fields.append(who) }
         switch result {
         case .signedIn(let cookie, let session):
             fields += [("outcome", "signed_in"), ("principal", session.principalARN)]
@@ -191,6 +193,13 @@ final class ConsoleExchange: HTTPExchange {
             gateway.logger.error("console_sign_in", fields + [("outcome", "failed"), ("error", reason)])
             return ConsoleReply.error(503, "SignInUnavailable", "Signing in failed on the server: try again.")
         }
+    }
+
+    /// A well-formed access key ID (20 upper-case letters and digits, `AKIA`/`ASIA`), else a placeholder.
+    static func loggable(keyID: String) -> String {
+        let wellFormed = keyID.utf8.count == 20 && (keyID.hasPrefix("AKIA") || keyID.hasPrefix("ASIA"))
+            && keyID.unicodeScalars.allSatisfy { ("A"..."Z").contains($0) || ("0"..."9").contains($0) }
+        return wellFormed ? keyID : "(not an access key ID)"
     }
 
     // MARK: - Forwarding
