@@ -56,8 +56,8 @@ final class ConsoleExchange: HTTPExchange {
         }
         switch console.session(for: head) {
         case .valid(let found): session = found
-        case .expired: return ConsoleReply.signInRequired("Your console session has expired: sign in again.")
-        case .unknown: return ConsoleReply.signInRequired("Sign in to use the console.")
+        case .expired: return ConsoleReply.signInRequired("Your console session has expired: sign in again.", secure: head.isSecure)
+        case .unknown: return ConsoleReply.signInRequired("Sign in to use the console.", secure: head.isSecure)
         }
         if !reads {
             if let refusal = crossSiteRefusal() { return refusal }
@@ -67,7 +67,7 @@ final class ConsoleExchange: HTTPExchange {
         }
         switch api {
         case "session":
-            guard let session else { return ConsoleReply.signInRequired("Sign in to use the console.") }
+            guard let session else { return ConsoleReply.signInRequired("Sign in to use the console.", secure: head.isSecure) }
             return ConsoleReply.json(200, ConsoleReply.Identity(session, limits: console.sessions.limits))
         case "sign-out":
             guard head.method == "POST" else { return ConsoleReply.error(405, "MethodNotAllowed", "Sign out with POST.") }
@@ -118,14 +118,14 @@ final class ConsoleExchange: HTTPExchange {
             reply.headers.append(("Set-Cookie", ConsoleCookie.clear(secure: head.isSecure)))
             return reply
         case .json(let target):
-            guard let session else { return ConsoleReply.signInRequired("Sign in to use the console.") }
+            guard let session else { return ConsoleReply.signInRequired("Sign in to use the console.", secure: head.isSecure) }
             let jsonVersion = target.hasPrefix("GraniteServiceVersion20100801.") ? "1.0" : "1.1"
             let signed = console.signedHead(head, session: session, method: "POST", rawPath: "/", rawQuery: "", service: "sagemaker",
                                             headers: [("content-type", "application/x-amz-json-\(jsonVersion)"), ("x-amz-target", target)],
                                             payloadHash: SHA256.hex(body), unsigned: [("content-length", String(body.count))])
             return forward(signed)
         case .query(let service):
-            guard let session else { return ConsoleReply.signInRequired("Sign in to use the console.") }
+            guard let session else { return ConsoleReply.signInRequired("Sign in to use the console.", secure: head.isSecure) }
             let signed = console.signedHead(head, session: session, method: "POST", rawPath: "/", rawQuery: "", service: service,
                                             headers: [("content-type", "application/x-www-form-urlencoded; charset=utf-8")],
                                             payloadHash: SHA256.hex(body), unsigned: [("content-length", String(body.count))])
@@ -205,7 +205,7 @@ final class ConsoleExchange: HTTPExchange {
     // MARK: - Forwarding
 
     private func startS3(rest: String) -> HTTPResponse? {
-        guard let session else { return ConsoleReply.signInRequired("Sign in to use the console.") }
+        guard let session else { return ConsoleReply.signInRequired("Sign in to use the console.", secure: head.isSecure) }
         let path = rest.isEmpty ? "/" : rest
         var unsigned: [(name: String, value: String)] = []
         for name in ["content-type", "content-length", "range", "content-md5"] {

@@ -37,9 +37,9 @@ enum ConsoleReply {
         json(status, Failure(__type: code, message: message))
     }
 
-    static func signInRequired(_ message: String) -> HTTPResponse {
+    static func signInRequired(_ message: String, secure: Bool) -> HTTPResponse {
         var reply = error(401, "ConsoleSignInRequired", message)
-        reply.headers.append(("Set-Cookie", ConsoleCookie.clear(secure: false)))
+        reply.headers.append(("Set-Cookie", ConsoleCookie.clear(secure: secure)))
         return reply
     }
 }
