@@ -8,6 +8,7 @@ import io
 import json
 import os
 import sqlite3
+import subprocess
 import tarfile
 import time
 import urllib.request
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from anneal_harness import AnnealServer
+from anneal_harness import BINARY, AnnealServer, clean_env
 from chromium_cdp import Browser
 
 HERE = Path(__file__).resolve().parent
@@ -350,6 +351,37 @@ def _session(server, cookie):
             return reply.status, json.loads(reply.read())
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read() or b"{}")
+
+
+def sign_in_api(server, body):
+    request = urllib.request.Request(server.endpoint + "/console/api/sign-in", data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as reply:
+            return reply.status, json.loads(reply.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+def test_the_cli_prints_the_address_and_sets_a_console_password(console_server):
+    env = clean_env()
+    out = subprocess.run([BINARY, "console", "--home", str(console_server.home)], capture_output=True, text=True, env=env, timeout=30)
+    assert out.returncode == 0 and out.stdout.strip() == console_server.endpoint + "/console/"
+    console_server.client("iam").create_user(UserName="cli-user")
+    for password in ("first password", "second password"):  # create, then update
+        out = subprocess.run([BINARY, "console", "password", "cli-user", "--home", str(console_server.home)], input=password + "\n",
+                             capture_output=True, text=True, env=env, timeout=30)
+        assert out.returncode == 0, out.stderr
+        assert "Console password set for cli-user" in out.stdout
+    assert sign_in_api(console_server, {"UserName": "cli-user", "Password": "first password"})[0] == 401
+    status, identity = sign_in_api(console_server, {"UserName": "cli-user", "Password": "second password"})
+    assert status == 200 and identity["User"] == "cli-user"
+    out = subprocess.run([BINARY, "console", "password", "no-such-user", "--home", str(console_server.home)], input="whatever long\n",
+                         capture_output=True, text=True, env=env, timeout=30)
+    assert out.returncode == 1 and "NoSuchEntity" in out.stderr
+    out = subprocess.run([BINARY, "console", "password", "cli-user", "--home", str(console_server.home)], input="short\n",
+                         capture_output=True, text=True, env=env, timeout=30)
+    assert out.returncode == 1 and "PasswordPolicyViolation" in out.stderr
 
 
 def test_an_ended_session_asks_to_sign_in_again_and_keeps_the_page(console_server, data, browser):
