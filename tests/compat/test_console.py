@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import tarfile
 import time
+import urllib.parse
 import urllib.request
 import uuid
 from pathlib import Path
@@ -403,6 +404,21 @@ def test_an_ended_session_asks_to_sign_in_again_and_keeps_the_page(console_serve
     sign_in(browser, key, secret)
     assert browser.evaluate("document.getElementById('f-name').value") == "half-typed filter", "what was typed was lost"
     browser.wait_for("document.querySelector('#jobs-results table a')", timeout=15, message="the page did not resume")
+
+
+def test_markup_in_the_address_is_shown_as_text(console_server, data, browser):
+    """Names taken from the address (a job, a bucket) reach the page, and the server's error
+    messages that repeat them, as text."""
+    payload = '<img src=x onerror="alert(7)">'
+    goto(browser, console_server, "#/jobs/" + urllib.parse.quote(payload))
+    browser.wait_for("document.querySelector('main .error-box')", message="no error for an unknown job")
+    assert payload in browser.text("main .crumbs")
+    goto(browser, console_server, "#/s3/" + urllib.parse.quote(payload))
+    browser.wait_for("document.querySelector('#objects .error-box')", message="no error for an unknown bucket")
+    assert payload in browser.text("main h1")
+    browser.pump(0.5)
+    assert browser.evaluate("document.querySelectorAll('main img').length") == 0
+    assert browser.dialogs == []
 
 
 def test_sign_out_ends_the_session(console_server, data, browser):
