@@ -115,6 +115,16 @@ class Browser:
             self.pump(0.1)
         raise BrowserError(f"{url} did not load in {timeout}s")
 
+    def reload(self, timeout=30):
+        self.events.clear()
+        self.send("Page.reload", {"ignoreCache": True})
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if any(e["method"] == "Page.loadEventFired" for e in self.events):
+                return
+            self.pump(0.1)
+        raise BrowserError(f"the page did not reload in {timeout}s")
+
     def evaluate(self, expression, await_promise=True):
         result = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True, "awaitPromise": await_promise})
         if "exceptionDetails" in result:
@@ -155,6 +165,12 @@ class Browser:
         for kind in ("keyDown", "keyUp"):
             self.send("Input.dispatchKeyEvent", {"type": kind, "key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 13,
                                                  **({"text": "\r"} if kind == "keyDown" else {})})
+
+    def press_tab(self, shift=False):
+        modifiers = 8 if shift else 0
+        for kind in ("keyDown", "keyUp"):
+            self.send("Input.dispatchKeyEvent", {"type": kind, "key": "Tab", "code": "Tab", "windowsVirtualKeyCode": 9,
+                                                 "modifiers": modifiers})
 
     def set_files(self, selector, paths):
         result = self.send("Runtime.evaluate", {"expression": f"document.querySelector({json.dumps(selector)})"})

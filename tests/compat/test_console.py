@@ -77,8 +77,12 @@ def browser():
 
 
 def shot(browser, name):
+    """Saves a screenshot, and checks the page's form fields each have a label."""
     path = browser.screenshot(ARTIFACTS / f"{name}.png")
     assert path.stat().st_size > 5000, f"{path} is too small to show a page"
+    unlabelled = browser.evaluate("[...document.querySelectorAll('input, select')].filter(e => e.offsetParent !== null "
+                                  "&& !(e.labels && e.labels.length) && !e.getAttribute('aria-label')).map(e => e.outerHTML)")
+    assert unlabelled == [], f"fields without a label on {name}: {unlabelled}"
 
 
 def sign_in(browser, key, secret, expect_error=None, password=False):
@@ -140,6 +144,14 @@ def test_sign_in_refuses_a_wrong_secret_throttles_guessing_then_signs_in(console
     assert browser.evaluate("document.cookie") == "", "the session cookie must be invisible to scripts"
     assert "admin" in browser.text("#who")
     browser.wait_for("document.querySelector('#jobs-results table, #jobs-results .empty')")
+    # A reload keeps the session (the cookie), and the keyboard reaches the skip link, then the sections.
+    browser.reload()
+    browser.wait_for("document.querySelector('#jobs-results table, #jobs-results .empty')")
+    assert browser.evaluate("document.getElementById('sign-in-layer').hidden"), "a reload lost the session"
+    browser.press_tab()
+    assert browser.evaluate("document.activeElement.className") == "skip"
+    browser.press_tab()
+    assert browser.evaluate("document.activeElement.textContent") == "Training jobs"
     shot(browser, "03-jobs-empty")
 
 
