@@ -28,8 +28,14 @@ let package = Package(
                 swiftSettings: strict),
         .target(name: "AnnealHTTP", dependencies: ["CMicroHTTPD", "CAnnealShim"], swiftSettings: strict),
         .target(name: "AnnealAWS", dependencies: ["AnnealCrypto", "AnnealHTTP", "AnnealCore"], swiftSettings: strict),
+        // The web console's pages, embedded in the binary (a target of their own: editing a page
+        // recompiles only it).
+        .target(name: "AnnealConsoleAssets",
+                resources: ["index.html", "console.css", "core.js", "charts.js", "jobs.js", "pages.js"].map { .embedInCode("Console/" + $0) },
+                swiftSettings: strict),
         .target(name: "AnnealServices",
-                dependencies: ["AnnealAWS", "AnnealStore", "AnnealObjects", "AnnealHTTP", "AnnealCore", "AnnealCrypto", "CZlib"],
+                dependencies: ["AnnealAWS", "AnnealStore", "AnnealObjects", "AnnealHTTP", "AnnealCore", "AnnealCrypto", "CZlib",
+                               "AnnealConsoleAssets"],
                 swiftSettings: strict),
         .executableTarget(name: "anneal", dependencies: ["AnnealServices", "AnnealHTTP", "AnnealStore", "AnnealObjects", "AnnealCore",
                                                          "AnnealRuntime", "AnnealClient"],

@@ -23,9 +23,11 @@ public final class Gateway: HTTPHandler {
     let logger: Logger
     let config: GatewayConfig
     let gauges: @Sendable () -> [(name: String, help: String, value: Double)]
+    /// The web console under `/console/` (none: those paths are S3's).
+    let console: Console?
 
     public init(services: ServiceDirectory, credentials: CredentialResolver, policy: any AccessPolicy,
-                metrics: PlatformMetrics, logger: Logger, config: GatewayConfig = GatewayConfig(),
+                metrics: PlatformMetrics, logger: Logger, config: GatewayConfig = GatewayConfig(), console: Console? = nil,
                 gauges: @escaping @Sendable () -> [(name: String, help: String, value: Double)] = { [] }) {
         self.services = services
         self.credentials = credentials
@@ -34,10 +36,12 @@ public final class Gateway: HTTPHandler {
         self.logger = logger
         self.config = config
         self.gauges = gauges
+        self.console = console
     }
 
     public func exchange(for head: HTTPRequestHead) -> any HTTPExchange {
-        APIExchange(gateway: self, head: head)
+        if let console, Console.claims(head) { return ConsoleExchange(console: console, gateway: self, head: head) }
+        return APIExchange(gateway: self, head: head)
     }
 }
 

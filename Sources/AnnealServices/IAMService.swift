@@ -53,6 +53,8 @@ public struct IAMService: QueryService {
              "AttachRolePolicy", "DetachRolePolicy", "AttachGroupPolicy", "DetachGroupPolicy",
              "ListAttachedUserPolicies", "ListAttachedRolePolicies", "ListAttachedGroupPolicies":
             try managedPolicies(action, request, context, &reply)
+        case "CreateLoginProfile", "UpdateLoginProfile", "GetLoginProfile", "DeleteLoginProfile":
+            try loginProfiles(action, request, context, &reply)
         default:
             throw AWSError.invalidAction(action, service: "iam")
         }

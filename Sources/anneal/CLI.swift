@@ -64,6 +64,7 @@ enum CLI {
           tune       start a hyperparameter tuning job from a JSON request (--wait follows it)
           tunes      list, describe, stop tuning jobs and rank their trials
           capacity   capacity pools, instances, the queue and cost so far; reclaim a spot instance
+          console    the web console's address; set a user's console password
           worker     run one instance of a training job (started by serve)
           version    print the version
 
@@ -84,6 +85,7 @@ enum CLI {
         case "tune": return TunesCommand.tune(rest)
         case "tunes": return TunesCommand.main(rest)
         case "capacity": return CapacityCommand.main(rest)
+        case "console": return ConsoleCommand.main(rest)
         case "tuning-bench": return TuningBenchCommand.main(rest)  // hidden: bench/hpo drives the tuning strategies
         case "version", "--version": print("anneal \(version)"); return ExitCode.success
         case "help", "--help", "-h": print(usage); return ExitCode.success

@@ -75,7 +75,12 @@ enum ServeCommand {
         let services = ServiceDirectory(json: [sagemaker, logs, cloudwatch, workerEndpoint, capacityEndpoint], query: [STSService(roles: iamStore, credentials: credentials), cloudwatch, iam],
                                         s3: S3Service(storage: objects, region: config.region))
         try? identity.deleteSessions(expiredBefore: Int64(Date().timeIntervalSince1970) - 86_400)
-        let gateway = Gateway(services: services, credentials: credentials, policy: PlatformPolicy(), metrics: metrics, logger: logger) {
+        let console = Console(credentials: credentials, region: config.region,
+                              sessions: ConsoleSessions(clock: { Int64(Date().timeIntervalSince1970) }),
+                              passwords: ConsolePasswords(profiles: LoginProfileStore(database: database), identity: identity,
+                                                          accountID: admin.accountID))
+        let gateway = Gateway(services: services, credentials: credentials, policy: PlatformPolicy(), metrics: metrics, logger: logger,
+                              console: console) {
             [(name: "anneal_database_bytes", help: "Size of the SQLite database and its WAL.", value: Double(database.sizeOnDisk))]
                 + PlatformGauges.read(jobs: jobs, logs: logStore, metrics: metricStore)
         }
