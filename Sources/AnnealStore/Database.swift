@@ -1,14 +1,26 @@
 import Glibc
 import Synchronization
 
-/// The platform's SQLite database: one connection, one writer at a time, WAL so that a
-/// `kill -9` at any moment leaves every committed transaction in place.
+/// The platform's SQLite database: one writing connection (one writer at a time) and one for
+/// reading, WAL so that readers never wait for a writer (nor its fsync) and a `kill -9` at any
+/// moment leaves every committed transaction in place.
 ///
 /// Calls block (SQLite, fsync): make them from server threads or a dedicated queue, never from the
 /// cooperative pool.
 public final class Database: Sendable {
     private let connection: Mutex<SQLiteConnection>
+    private let reader: Mutex<SQLiteConnection>
     public let path: String
+
+    /// How a write transaction reaches the disk.
+    public enum Durability: Sendable {
+        /// Its commit is fsynced: it survives a crash of the machine (the default: state).
+        case full
+        /// Its commit survives a crash of the process (the WAL is written) and reaches the disk with
+        /// the next full commit or checkpoint: for telemetry (log lines, metric points) arriving
+        /// hundreds of thousands a second, where an fsync per batch would bound the rate.
+        case process
+    }
 
     public init(path: String, migrations: [Migration] = Schema.migrations) throws(StoreError) {
         let connection = try SQLiteConnection(path: path)
@@ -19,14 +31,22 @@ public final class Database: Sendable {
             PRAGMA foreign_keys=ON;
             """)
         try Migrator.apply(migrations, to: connection)
+        let reader = try SQLiteConnection(path: path)
+        try reader.execute("""
+            PRAGMA busy_timeout=5000;
+            PRAGMA foreign_keys=ON;
+            """)
         self.path = path
         self.connection = Mutex(connection)
+        self.reader = Mutex(reader)
     }
 
     /// Runs `body` in one write transaction (BEGIN IMMEDIATE ... COMMIT); it rolls back on error.
     @discardableResult
-    public func write<T: Sendable>(_ body: (SQLiteConnection) throws(StoreError) -> T) throws(StoreError) -> T {
+    public func write<T: Sendable>(durability: Durability = .full, _ body: (SQLiteConnection) throws(StoreError) -> T) throws(StoreError) -> T {
         try connection.withLock { (conn: inout SQLiteConnection) throws(StoreError) -> T in
+            if durability == .process { try conn.execute("PRAGMA synchronous=NORMAL") }
+            defer { if durability == .process { try? conn.execute("PRAGMA synchronous=FULL") } }
             try conn.execute("BEGIN IMMEDIATE")
             do throws(StoreError) {
                 let result = try body(conn)
@@ -39,10 +59,13 @@ public final class Database: Sendable {
         }
     }
 
-    /// Runs `body` for reading; it sees one consistent snapshot.
+    /// Runs `body` for reading on the reading connection, in one transaction: it sees one
+    /// consistent snapshot, with every write committed before it began.
     public func read<T: Sendable>(_ body: (SQLiteConnection) throws(StoreError) -> T) throws(StoreError) -> T {
-        try connection.withLock { (conn: inout SQLiteConnection) throws(StoreError) -> T in
-            try body(conn)
+        try reader.withLock { (conn: inout SQLiteConnection) throws(StoreError) -> T in
+            try conn.execute("BEGIN")
+            defer { try? conn.execute("COMMIT") }
+            return try body(conn)
         }
     }
 
@@ -51,8 +74,9 @@ public final class Database: Sendable {
         fileSize(path) + fileSize(path + "-wal")
     }
 
-    /// Checkpoints the WAL and closes the connection (at shutdown).
+    /// Checkpoints the WAL and closes the connections (at shutdown).
     public func close() {
+        reader.withLock { $0.close() }
         connection.withLock { conn in
             try? conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             conn.close()

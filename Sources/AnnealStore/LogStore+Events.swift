@@ -9,7 +9,9 @@ extension LogStore {
     @discardableResult
     public func append(group: String, stream: String, events: [(timestamp: Int64, message: String)],
                        ingestionTime: Int64) throws(StoreError) -> Int64 {
-        try database.write { conn throws(StoreError) -> Int64 in
+        // Log lines are telemetry arriving by the hundred thousand a second: durable against a crash
+        // of the process at once, against one of the machine with the next fsync (`Durability`).
+        try database.write(durability: .process) { conn throws(StoreError) -> Int64 in
             let groupID = try LogStore.groupID(group, conn)
             guard let streamID = try conn.query("SELECT id FROM log_streams WHERE group_id = ? AND name = ?",
                                                 [.integer(groupID), .text(stream)]).first?["id"].int else {

@@ -118,7 +118,7 @@ public final class MetricStore: Sendable {
     @discardableResult
     public func put(_ points: [MetricPoint], at now: Int64) throws(StoreError) -> Int {
         guard !points.isEmpty else { return 0 }
-        return try database.write { conn throws(StoreError) -> Int in
+        return try database.write(durability: .process) { conn throws(StoreError) -> Int in
             var series: [MetricKey: Int64] = [:]
             for point in points where series[point.key] == nil {
                 let latest = points.lazy.filter { $0.key == point.key }.map(\.timestamp).max() ?? point.timestamp
