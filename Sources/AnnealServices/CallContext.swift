@@ -13,9 +13,12 @@ public struct CallContext: Sendable {
     public var isSecure: Bool
     public var wire: AWSProtocol
     let policy: any AccessPolicy
+    /// Where the gateway learns which action on which resource was decided, for the audit log
+    /// (none on the administrator's hot path: nothing of theirs is denied or audited there).
+    let note: AuthorizationNote?
 
     public init(requestID: String, principal: Principal, accessKeyID: String, region: String, remoteAddress: String,
-                isSecure: Bool, wire: AWSProtocol, policy: any AccessPolicy) {
+                isSecure: Bool, wire: AWSProtocol, policy: any AccessPolicy, note: AuthorizationNote? = nil) {
         self.requestID = requestID
         self.principal = principal
         self.accessKeyID = accessKeyID
@@ -24,6 +27,7 @@ public struct CallContext: Sendable {
         self.isSecure = isSecure
         self.wire = wire
         self.policy = policy
+        self.note = note
     }
 
     /// Throws the protocol's access-denied error unless the policy allows `action` on `resource`.
@@ -33,8 +37,10 @@ public struct CallContext: Sendable {
         if !principal.isAdministrator { addGlobalKeys(&keys) }
         let request = AuthorizationRequest(principal: principal, action: action, resource: resource, context: keys)
         if case .deny(let reason) = policy.decide(request) {
+            note?.denied(action, resource)
             throw AccessErrors.denied(reason, wire: wire)
         }
+        note?.allowed(action, resource)
     }
 
     /// The `aws:` condition keys every request has.

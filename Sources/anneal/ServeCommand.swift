@@ -72,7 +72,9 @@ enum ServeCommand {
         let iam = IAMService(store: iamStore, identity: identity, box: box, accountID: admin.accountID,
                              changed: { credentials.invalidateAll() })
         let capacityEndpoint = CapacityEndpoint(records: CapacityStore(database: database))
-        let services = ServiceDirectory(json: [sagemaker, logs, cloudwatch, workerEndpoint, capacityEndpoint], query: [STSService(roles: iamStore, credentials: credentials), cloudwatch, iam],
+        let auditStore = AuditStore(database: database)
+        let audit = AuditTrail(store: auditStore, logger: logger, clockMilliseconds: { Int64(Date().timeIntervalSince1970 * 1000) })
+        let services = ServiceDirectory(json: [sagemaker, logs, cloudwatch, workerEndpoint, capacityEndpoint, AuditService(store: auditStore)], query: [STSService(roles: iamStore, credentials: credentials), cloudwatch, iam],
                                         s3: S3Service(storage: objects, region: config.region))
         try? identity.deleteSessions(expiredBefore: Int64(Date().timeIntervalSince1970) - 86_400)
         let console = Console(credentials: credentials, region: config.region,
@@ -80,7 +82,7 @@ enum ServeCommand {
                               passwords: ConsolePasswords(profiles: LoginProfileStore(database: database), identity: identity,
                                                           accountID: admin.accountID))
         let gateway = Gateway(services: services, credentials: credentials, policy: PlatformPolicy(), metrics: metrics, logger: logger,
-                              console: console) {
+                              console: console, audit: audit) {
             [(name: "anneal_database_bytes", help: "Size of the SQLite database and its WAL.", value: Double(database.sizeOnDisk))]
                 + PlatformGauges.read(jobs: jobs, logs: logStore, metrics: metricStore)
         }
