@@ -60,15 +60,18 @@ enum ServeCommand {
         let jobs = TrainingJobStore(database: database)
         let tuningJobs = TuningJobStore(database: database)
         let tuner = DeferredTuner()
+        let iamStore = IAMStore(database: database)
+        if admin.created { Bootstrap.defaultExecutionRole(iam: iamStore, accountID: admin.accountID, logger: logger) }
         let sagemaker = SageMakerService(jobs: jobs, accountID: admin.accountID, region: config.region, scheduler: scheduler,
-                                         clock: { Date().timeIntervalSince1970 }, tuningJobs: tuningJobs, tunerChanged: { tuner.wake() })
+                                         clock: { Date().timeIntervalSince1970 }, tuningJobs: tuningJobs, tunerChanged: { tuner.wake() },
+                                         roleTrust: { name in (try? iamStore.role(accountID: admin.accountID, name: name))?.trustPolicy })
         let logStore = LogStore(database: database)
         let logs = LogsService(store: logStore)
         let metricStore = MetricStore(database: database)
         let cloudwatch = CloudWatchService(store: metricStore)
         let workerEndpoint = WorkerEndpoint(metrics: metricStore, metricsPeriodSeconds: config.workerMetricsPeriod)
-        let iamStore = IAMStore(database: database)
-        let credentials = CredentialResolver(identity: identity, box: box, iam: iamStore)
+        let credentials = CredentialResolver(identity: identity, box: box, iam: iamStore,
+                                             jobEnded: { name in (try? jobs.status(named: name)).map { $0?.isTerminal ?? true } ?? false })
         let iam = IAMService(store: iamStore, identity: identity, box: box, accountID: admin.accountID,
                              changed: { credentials.invalidateAll() })
         let capacityEndpoint = CapacityEndpoint(records: CapacityStore(database: database))

@@ -84,3 +84,17 @@ public enum AuditPageToken {
         return id
     }
 }
+
+extension AuditQuery {
+    /// `--since` of `anneal audit`: a duration back from `now` (`90s`, `15m`, `2h`, `7d`), epoch
+    /// seconds, or an ISO 8601 UTC time (`2026-12-04T21:00:00Z`, or a date alone). Nil when unreadable.
+    public static func since(_ text: String, nowMilliseconds: Int64) -> Int64? {
+        let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
+        if let unit = text.last.flatMap({ units[$0] }), let amount = Int64(text.dropLast()), amount >= 0, amount < 100_000_000 {
+            return nowMilliseconds - amount * unit * 1000
+        }
+        if let seconds = Double(text), seconds >= 0, seconds < 1e11 { return Int64(seconds * 1000) }
+        guard text.count >= 10, text.first?.isNumber == true, let seconds = PolicyEvaluator.epochSeconds(text) else { return nil }
+        return Int64(seconds * 1000)
+    }
+}
