@@ -391,3 +391,110 @@ def test_anneal_audit_usage_errors(server):
     for args in (["--since", "soon"], ["--limit", "0"], ["extra"]):
         result = subprocess.run([BINARY, "audit", *args, "--home", str(server.home)], capture_output=True, text=True, timeout=60)
         assert result.returncode == 64 and "usage: anneal audit" in result.stderr, (args, result.stderr)
+
+
+def wait_job(server, name, timeout=240):
+    sm = server.client("sagemaker")
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        job = sm.describe_training_job(TrainingJobName=name)
+        if job["TrainingJobStatus"] in ("Completed", "Failed", "Stopped"):
+            return job
+        time.sleep(0.3)
+    raise AssertionError(f"{name} did not end: {sm.describe_training_job(TrainingJobName=name)}")
+
+
+def session_client(server, service, creds):
+    return boto3.client(service, endpoint_url=server.endpoint, region_name=server.region(),
+                        aws_access_key_id=creds["AWS_ACCESS_KEY_ID"], aws_secret_access_key=creds["AWS_SECRET_ACCESS_KEY"],
+                        aws_session_token=creds["AWS_SESSION_TOKEN"],
+                        config=Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"}))
+
+
+def test_a_channel_the_role_may_not_read_fails_the_job(world):
+    sm = world.server.client("sagemaker")
+    sm.create_training_job(**job_request("mx-role-channel-b", world.role("DataARole"), channel="s3://data-b/train/"))
+    job = wait_job(world.server, "mx-role-channel-b")
+    assert job["TrainingJobStatus"] == "Failed"
+    assert job["FailureReason"].startswith("ClientError") and "s3://data-b/train/" in job["FailureReason"]
+    assert "AccessDenied" in job["FailureReason"] or "not authorized" in job["FailureReason"]
+    # The same job on data-a runs: the role, not the caller (the administrator), decided.
+    sm.create_training_job(**job_request("mx-role-channel-a", world.role("DataARole")))
+    assert wait_job(world.server, "mx-role-channel-a")["TrainingJobStatus"] == "Completed"
+
+
+def test_the_script_acts_as_the_role_until_the_job_ends(world):
+    server = world.server
+    server.client("sagemaker").create_training_job(**job_request(
+        "mx-role-probe", world.role("DataARole"), script="session_probe.py",
+        hyper={"read": "s3://data-b/train/b.csv,s3://data-a/train/a.csv", "publish": "s3://data-a/probe/mx-role-probe"}))
+    s3 = server.client("s3")
+    deadline = time.time() + 120
+    while True:
+        try:
+            creds = json.loads(s3.get_object(Bucket="data-a", Key="probe/mx-role-probe/credentials.json")["Body"].read())
+            break
+        except s3.exceptions.NoSuchKey:
+            assert time.time() < deadline, server.client("sagemaker").describe_training_job(TrainingJobName="mx-role-probe")
+            time.sleep(0.3)
+    # What the script itself saw, signing with its session credentials:
+    assert creds["probe"]["s3://data-b/train/b.csv"] == {"status": 403, "code": "AccessDenied"}
+    assert creds["probe"]["s3://data-a/train/a.csv"] == {"status": 200, "code": None}
+    # The same credentials through boto3, while the job runs:
+    role_s3 = session_client(server, "s3", creds)
+    assert role_s3.get_object(Bucket="data-a", Key="train/a.csv")["Body"].read() == b"1,2\n"
+    with pytest.raises(botocore.exceptions.ClientError) as raised:
+        role_s3.get_object(Bucket="data-b", Key="train/b.csv")
+    assert raised.value.response["Error"]["Code"] == "AccessDenied"
+    session_arn = f"arn:aws:sts::{world.account}:assumed-role/DataARole/SageMaker"
+    assert session_arn in raised.value.response["Error"]["Message"]
+    with pytest.raises(botocore.exceptions.ClientError) as raised:
+        session_client(server, "iam", creds).list_users()
+    assert raised.value.response["Error"]["Code"] == "AccessDenied"
+    # The denials are in the audit log under the role's session.
+    events = json.loads(run_audit(server, "--json", "--denied", "--principal", session_arn))
+    mine = [(e["Action"], e["Resource"]) for e in events if e["AccessKeyId"] == creds["AWS_ACCESS_KEY_ID"]]
+    # the script's own read, boto3's read, the IAM call
+    assert mine.count(("s3:GetObject", "arn:aws:s3:::data-b/train/b.csv")) == 2 and ("iam:ListUsers", "*") in [
+        (action, "*") for action, _ in mine]
+    # ... and the staging of the other job's data-b channel, under its own session key.
+    assert any(e["AccessKeyId"] != creds["AWS_ACCESS_KEY_ID"] and e["Resource"].startswith("arn:aws:s3:::data-b") for e in events)
+    assert creds["AWS_SESSION_TOKEN"] not in run_audit(server, "--json", "--limit", "5000")
+    # Once the job has ended, the credentials work no more.
+    s3.put_object(Bucket="data-a", Key="probe/mx-role-probe/release", Body=b"")
+    job = wait_job(server, "mx-role-probe")
+    assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
+    with pytest.raises(botocore.exceptions.ClientError) as raised:
+        role_s3.get_object(Bucket="data-a", Key="train/a.csv")
+    assert raised.value.response["Error"]["Code"] == "ExpiredToken"
+    with pytest.raises(botocore.exceptions.ClientError) as raised:
+        session_client(server, "sts", creds).get_caller_identity()
+    assert raised.value.response["Error"]["Code"] == "ExpiredToken"
+
+
+def test_a_deleted_role_grants_its_running_job_nothing(world):
+    """Deleting the role while its job runs narrows the session to nothing, never widens it."""
+    server, iam = world.server, world.server.client("iam")
+    iam.create_role(RoleName="ShortLived", AssumeRolePolicyDocument=json.dumps(TRUST_SAGEMAKER))
+    iam.put_role_policy(RoleName="ShortLived", PolicyName="data-a", PolicyDocument=data_a_job_policy())
+    server.client("sagemaker").create_training_job(**job_request(
+        "mx-role-deleted", world.role("ShortLived"), script="session_probe.py", hyper={"publish": "s3://data-a/probe/mx-role-deleted"}))
+    s3 = server.client("s3")
+    deadline = time.time() + 120
+    while True:
+        try:
+            creds = json.loads(s3.get_object(Bucket="data-a", Key="probe/mx-role-deleted/credentials.json")["Body"].read())
+            break
+        except s3.exceptions.NoSuchKey:
+            assert time.time() < deadline
+            time.sleep(0.3)
+    role_s3 = session_client(server, "s3", creds)
+    assert role_s3.get_object(Bucket="data-a", Key="train/a.csv")["Body"].read() == b"1,2\n"
+    iam.delete_role_policy(RoleName="ShortLived", PolicyName="data-a")
+    iam.delete_role(RoleName="ShortLived")
+    for bucket, key in [("data-a", "train/a.csv"), ("data-b", "train/b.csv")]:
+        with pytest.raises(botocore.exceptions.ClientError) as raised:
+            role_s3.get_object(Bucket=bucket, Key=key)
+        assert raised.value.response["Error"]["Code"] == "AccessDenied"
+    server.client("sagemaker").stop_training_job(TrainingJobName="mx-role-deleted")
+    assert wait_job(server, "mx-role-deleted")["TrainingJobStatus"] == "Stopped"
