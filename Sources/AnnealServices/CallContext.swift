@@ -1,6 +1,7 @@
 import AnnealAWS
 import AnnealCore
 import Foundation
+import Synchronization
 
 /// What an operation knows of its caller, and the one way it asks whether the caller may act.
 public struct CallContext: Sendable {
@@ -43,17 +44,31 @@ public struct CallContext: Sendable {
         note?.allowed(action, resource)
     }
 
-    /// The `aws:` condition keys every request has.
+    /// The `aws:` condition keys every request has, named in lower case (as the evaluator looks them up).
     func addGlobalKeys(_ keys: inout [String: [String]]) {
-        keys["aws:SourceIp"] = [remoteAddress]
-        keys["aws:SecureTransport"] = [isSecure ? "true" : "false"]
-        keys["aws:PrincipalArn"] = [principal.arn]
+        keys.reserveCapacity(keys.count + 9)
+        keys["aws:sourceip"] = [remoteAddress]
+        keys["aws:securetransport"] = [isSecure ? "true" : "false"]
+        keys["aws:principalarn"] = [principal.arn]
         keys["aws:userid"] = [principal.userID]
-        keys["aws:PrincipalAccount"] = [principal.accountID]
+        keys["aws:principalaccount"] = [principal.accountID]
         if principal.kind == .user { keys["aws:username"] = [principal.name] }
-        let now = Int64(Date().timeIntervalSince1970)
-        keys["aws:EpochTime"] = [String(now)]
-        keys["aws:CurrentTime"] = [ISO8601Time.format(milliseconds: now * 1000)]
+        let now = CurrentTimeKeys.now()
+        keys["aws:epochtime"] = [now.epoch]
+        keys["aws:currenttime"] = [now.iso]
+    }
+}
+
+/// `aws:EpochTime` and `aws:CurrentTime`, formatted once a second rather than on every request.
+enum CurrentTimeKeys {
+    private static let cache = Mutex<(second: Int64, epoch: String, iso: String)>((-1, "", ""))
+
+    static func now() -> (epoch: String, iso: String) {
+        let second = Int64(time(nil))
+        if let hit = cache.withLock({ $0.second == second ? ($0.epoch, $0.iso) : nil }) { return hit }
+        let fresh = (second: second, epoch: String(second), iso: ISO8601Time.format(milliseconds: second * 1000))
+        cache.withLock { $0 = fresh }
+        return (fresh.epoch, fresh.iso)
     }
 }
 

@@ -11,9 +11,14 @@ public struct PolicyRequest: Sendable, Equatable {
     public init(action: String, resource: String, context: [String: [String]] = [:]) {
         self.action = action
         self.resource = resource
-        var lowered: [String: [String]] = [:]
-        for (key, values) in context { lowered[key.lowercased(), default: []] += values }
-        self.context = lowered
+        // Keys already in lower case (the gateway's own) are taken as they are: this runs on every request.
+        if context.keys.allSatisfy({ !$0.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) }) {
+            self.context = context
+        } else {
+            var lowered: [String: [String]] = [:]
+            for (key, values) in context { lowered[key.lowercased(), default: []] += values }
+            self.context = lowered
+        }
     }
 
     func values(_ key: String) -> [String]? { context[key.lowercased()] }
@@ -88,14 +93,25 @@ public enum PolicyEvaluator {
     // MARK: - Matching
 
     /// `*` matches any run of characters (`/` and `:` included, as in IAM), `?` any one character.
+    /// Case is ignored for ASCII letters (action names are ASCII). Allocation-free: it runs for every
+    /// statement of every policy of every request.
     public static func wildcard(_ pattern: String, _ value: String, ignoringCase: Bool) -> Bool {
-        let p = Array(ignoringCase ? pattern.lowercased().utf8 : pattern.utf8)
-        let v = Array(ignoringCase ? value.lowercased().utf8 : value.utf8)
+        var pattern = pattern
+        var value = value
+        return pattern.withUTF8 { p in value.withUTF8 { v in wildcard(p, v, ignoringCase: ignoringCase) } }
+    }
+
+    @inline(__always)
+    static func fold(_ byte: UInt8, _ ignoringCase: Bool) -> UInt8 {
+        ignoringCase && byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+    }
+
+    static func wildcard(_ p: UnsafeBufferPointer<UInt8>, _ v: UnsafeBufferPointer<UInt8>, ignoringCase: Bool) -> Bool {
         var (i, j) = (0, 0)
         var star = -1
         var mark = 0
         while j < v.count {
-            if i < p.count && (p[i] == UInt8(ascii: "?") || p[i] == v[j]) {
+            if i < p.count && (p[i] == UInt8(ascii: "?") || fold(p[i], ignoringCase) == fold(v[j], ignoringCase)) {
                 i += 1
                 j += 1
             } else if i < p.count && p[i] == UInt8(ascii: "*") {
@@ -243,9 +259,9 @@ struct IPv4Block {
     let mask: UInt32
 
     init?(_ text: String) {
-        let parts = text.split(separator: "/")
-        guard let address = IPv4Block.parse(String(parts[0])) else { return nil }
-        let bits = parts.count > 1 ? Int(parts[1]) ?? -1 : 32
+        let slash = text.firstIndex(of: "/")
+        guard let address = IPv4Block.parse(slash.map { String(text[..<$0]) } ?? text) else { return nil }
+        let bits = slash.map { Int(text[text.index(after: $0)...]) ?? -1 } ?? 32
         guard (0...32).contains(bits) else { return nil }
         mask = bits == 0 ? 0 : UInt32.max << (32 - bits)
         network = address & mask
@@ -256,9 +272,26 @@ struct IPv4Block {
         return address & mask == network
     }
 
+    /// A dotted quad, read without allocating (the source address of every request goes through here).
     static func parse(_ text: String) -> UInt32? {
-        let octets = text.split(separator: ".", omittingEmptySubsequences: false).map { UInt32($0) }
-        guard octets.count == 4, octets.allSatisfy({ $0 != nil && $0! <= 255 }) else { return nil }
-        return octets.reduce(0) { $0 << 8 | $1! }
+        var address: UInt32 = 0
+        var octet: UInt32 = 0
+        var digits = 0
+        var dots = 0
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: ".") {
+                guard digits > 0, dots < 3 else { return nil }
+                address = address << 8 | octet
+                (octet, digits, dots) = (0, 0, dots + 1)
+            } else if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") {
+                octet = octet * 10 + UInt32(byte - UInt8(ascii: "0"))
+                digits += 1
+                guard digits <= 3, octet <= 255 else { return nil }
+            } else {
+                return nil
+            }
+        }
+        guard digits > 0, dots == 3 else { return nil }
+        return address << 8 | octet
     }
 }
