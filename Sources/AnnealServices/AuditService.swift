@@ -5,7 +5,7 @@ import AnnealStore
 /// The audit log over JSON 1.1 (`X-Amz-Target: Anneal_20261204.ListAuditEvents`), for the web
 /// console and `anneal audit`: authorised as `anneal:ListAuditEvents` on `*`.
 public struct AuditService: JSONService {
-    public let name = "audit"
+    public let name = "anneal"
     public let targetPrefix = AuditService.prefix
     public let wire = AWSProtocol.json11
     public static let prefix = "Anneal_20261204"
