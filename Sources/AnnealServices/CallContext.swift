@@ -45,17 +45,22 @@ public struct CallContext: Sendable {
     }
 
     /// The `aws:` condition keys every request has, named in lower case (as the evaluator looks them up).
+    /// Only the keys the principal's policies read are built, when those are known.
     func addGlobalKeys(_ keys: inout [String: [String]]) {
-        keys.reserveCapacity(keys.count + 9)
-        keys["aws:sourceip"] = [remoteAddress]
-        keys["aws:securetransport"] = [isSecure ? "true" : "false"]
-        keys["aws:principalarn"] = [principal.arn]
-        keys["aws:userid"] = [principal.userID]
-        keys["aws:principalaccount"] = [principal.accountID]
-        if principal.kind == .user { keys["aws:username"] = [principal.name] }
-        let now = CurrentTimeKeys.now()
-        keys["aws:epochtime"] = [now.epoch]
-        keys["aws:currenttime"] = [now.iso]
+        let wanted = principal.contextKeys
+        func wants(_ key: String) -> Bool { wanted?.contains(key) ?? true }
+        if let wanted, wanted.isEmpty { return }
+        if wants("aws:sourceip") { keys["aws:sourceip"] = [remoteAddress] }
+        if wants("aws:securetransport") { keys["aws:securetransport"] = [isSecure ? "true" : "false"] }
+        if wants("aws:principalarn") { keys["aws:principalarn"] = [principal.arn] }
+        if wants("aws:userid") { keys["aws:userid"] = [principal.userID] }
+        if wants("aws:principalaccount") { keys["aws:principalaccount"] = [principal.accountID] }
+        if principal.kind == .user, wants("aws:username") { keys["aws:username"] = [principal.name] }
+        if wants("aws:epochtime") || wants("aws:currenttime") {
+            let now = CurrentTimeKeys.now()
+            keys["aws:epochtime"] = [now.epoch]
+            keys["aws:currenttime"] = [now.iso]
+        }
     }
 }
 

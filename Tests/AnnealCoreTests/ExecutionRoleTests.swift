@@ -110,3 +110,21 @@ import Testing
         #expect(lowered.values("aws:SourceIp") == ["1.2.3.4"])
     }
 }
+
+@Suite struct PolicyContextKeyTests {
+    @Test func theKeysAPrincipalsPoliciesRead() throws {
+        let document = try policy("""
+            {"Version": "2012-10-17", "Statement": [
+              {"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::home/${aws:username}/${*}",
+               "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}, "StringEquals": {"s3:Prefix": "${aws:userid}"}}},
+              {"Effect": "Deny", "Action": "iam:*", "Resource": "*", "Condition": {"DateGreaterThan": {"aws:CurrentTime": "2030-01-01"}}}]}
+            """)
+        #expect(document.contextKeys == ["aws:username", "aws:sourceip", "s3:prefix", "aws:userid", "aws:currenttime"])
+        var principal = Principal(accountID: "111122223333", name: "u", userID: "AIDA", isAdministrator: false)
+        #expect(principal.contextKeys == nil)
+        principal.policies = [document]
+        #expect(principal.contextKeys == document.contextKeys)
+        principal.policies = []
+        #expect(principal.contextKeys == [])
+    }
+}

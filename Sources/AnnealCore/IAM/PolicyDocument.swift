@@ -9,6 +9,33 @@ public struct PolicyDocument: Sendable, Equatable {
     }
 }
 
+extension PolicyDocument {
+    /// The condition keys and policy variables (`${aws:username}`), in lower case, that the statements
+    /// read from a request.
+    public var contextKeys: Set<String> {
+        var keys = Set<String>()
+        func variables(in text: String) {
+            var rest = Substring(text)
+            while let start = rest.range(of: "${"), let end = rest[start.upperBound...].firstIndex(of: "}") {
+                let name = rest[start.upperBound..<end]
+                if !["*", "?", "$"].contains(name) { keys.insert(name.lowercased()) }
+                rest = rest[rest.index(after: end)...]
+            }
+        }
+        for statement in statements {
+            for condition in statement.conditions {
+                keys.insert(condition.lookupKey)
+                condition.values.forEach(variables(in:))
+            }
+            switch statement.resources {
+            case .only(let patterns)?, .allBut(let patterns)?: patterns.forEach(variables(in:))
+            case nil: break
+            }
+        }
+        return keys
+    }
+}
+
 public struct PolicyStatement: Sendable, Equatable {
     public enum Effect: String, Sendable {
         case allow = "Allow"
