@@ -59,7 +59,8 @@ public struct PlatformPolicy: AccessPolicy {
     }
 
     func identityPolicies(_ request: AuthorizationRequest) -> AuthorizationDecision {
-        let who = "User: \(request.principal.arn) is not authorized to perform: \(request.action) on resource: \(request.resource)"
+        // Built only for a denial: this runs on every request of every IAM user.
+        var who: String { "User: \(request.principal.arn) is not authorized to perform: \(request.action) on resource: \(request.resource)" }
         switch PolicyEvaluator.evaluate(request.principal.policies,
                                         PolicyRequest(action: request.action, resource: request.resource, context: request.context)) {
         case .allow: return .allow

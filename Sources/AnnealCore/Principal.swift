@@ -16,7 +16,12 @@ public struct Principal: Sendable, Equatable {
     public var trainingJob: String?
     /// The identity policies that apply (inline and attached), for principals who are not the
     /// administrator; resolved with the credential.
-    public var policies: [PolicyDocument] = []
+    public var policies: [PolicyDocument] = [] {
+        didSet { contextKeys = policies.reduce(into: Set<String>()) { $0.formUnion($1.contextKeys) } }
+    }
+    /// The request keys (lower case) its policies read, once they are set: the only ones worth
+    /// building for its requests (nil: not known, build them all).
+    public private(set) var contextKeys: Set<String>?
     /// For a training job's session whose execution role exists in this account: the role's
     /// policies (`policies`) decide its data access.
     public var roleScoped = false

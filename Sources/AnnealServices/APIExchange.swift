@@ -18,6 +18,8 @@ final class APIExchange: HTTPExchange {
     private var queryService: (any QueryService)?
     private var body: [UInt8] = []
     private var s3: S3Exchange?
+    /// The decisions of this request, kept only where the audit log may need them.
+    private var note: AuthorizationNote?
 
     init(gateway: Gateway, head: HTTPRequestHead) {
         self.gateway = gateway
@@ -85,9 +87,10 @@ final class APIExchange: HTTPExchange {
         } catch {
             return fail(AccessErrors.signature(error, wire: wire))
         }
+        note = auditNote(credential, auditedService: queryService.map { $0.name == "iam" || $0.name == "sts" } ?? false)
         let context = CallContext(requestID: requestID, principal: credential.principal, accessKeyID: credential.accessKeyID,
                                   region: auth.credential.region, remoteAddress: head.remoteAddress, isSecure: head.isSecure,
-                                  wire: wire, policy: gateway.policy)
+                                  wire: wire, policy: gateway.policy, note: note)
         do throws(AWSError) {
             // The signature covers the body as sent; the service reads it inflated.
             if GzipBody.isGzip(head.headers["content-encoding"]) {
@@ -115,6 +118,7 @@ final class APIExchange: HTTPExchange {
                 }
                 operationName = action
                 let xml = try service.handle(action: action, parameters: parameters, context: context)
+                if note != nil { audit(errorCode: nil) }
                 return respond(wire.success(Array(xml.utf8), requestID: requestID))
             default:
                 throw AWSError.internalFailure("no service for this request")
@@ -155,9 +159,10 @@ final class APIExchange: HTTPExchange {
         } catch {
             return fail(AccessErrors.signature(error, wire: wire))
         }
+        note = auditNote(credential, auditedService: false)
         let context = CallContext(requestID: requestID, principal: credential.principal, accessKeyID: credential.accessKeyID,
                                   region: auth.credential.region, remoteAddress: head.remoteAddress, isSecure: head.isSecure,
-                                  wire: wire, policy: gateway.policy)
+                                  wire: wire, policy: gateway.policy, note: note)
         do {
             let exchange = try S3Exchange(service: service, head: head, context: context, auth: auth, signingKey: signingKey)
             s3 = exchange
@@ -181,7 +186,8 @@ final class APIExchange: HTTPExchange {
     }
 
     private func fail(_ error: AWSError) -> HTTPResponse {
-        respond(wire.error(error, requestID: requestID, xmlNamespace: queryService?.xmlNamespace,
+        audit(errorCode: error.code)
+        return respond(wire.error(error, requestID: requestID, xmlNamespace: queryService?.xmlNamespace,
                            bodiless: head.method == "HEAD"))
     }
 
@@ -201,6 +207,32 @@ final class APIExchange: HTTPExchange {
         }
         return respond(HTTPResponse(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4")],
                                     text: gateway.metrics.render(gauges: gateway.gauges())))
+    }
+}
+
+// MARK: - Audit
+
+extension APIExchange {
+    /// A note for the audit log where one can be needed: the administrator's requests are never
+    /// denied by policy, so theirs is kept only for IAM and STS (changes are audited whoever makes them).
+    private func auditNote(_ credential: ResolvedCredential, auditedService: Bool) -> AuthorizationNote? {
+        guard gateway.audit != nil, auditedService || !credential.principal.isAdministrator else { return nil }
+        return AuthorizationNote()
+    }
+
+    /// Records this request in the audit log when `AuditRule` keeps it: committed before the reply goes out.
+    private func audit(errorCode: String?) {
+        guard let trail = gateway.audit else { return }
+        let decided = note?.decided
+        let service = serviceName == "query" || serviceName == "unknown" ? (auth?.credential.service ?? serviceName) : serviceName
+        let action = decided?.action ?? "\(service):\(operationName == "-" ? "*" : operationName)"
+        guard AuditRule.records(action: action, errorCode: errorCode) else { return }
+        let outcome: AuditEvent.Outcome = AuditRule.isDenial(errorCode) ? .denied : .allowed
+        trail.record(AuditEvent(
+            timeMilliseconds: trail.clockMilliseconds(), principal: credential?.principal.arn ?? AuditEvent.anonymous,
+            accessKeyID: credential?.accessKeyID ?? auth?.credential.accessKeyId ?? "", action: action,
+            resource: decided?.resource ?? "*", outcome: outcome, errorCode: errorCode, sourceIP: head.remoteAddress,
+            requestID: requestID))
     }
 }
 

@@ -1,6 +1,7 @@
 import AnnealAWS
 import AnnealCore
 import Foundation
+import Synchronization
 
 /// What an operation knows of its caller, and the one way it asks whether the caller may act.
 public struct CallContext: Sendable {
@@ -13,9 +14,12 @@ public struct CallContext: Sendable {
     public var isSecure: Bool
     public var wire: AWSProtocol
     let policy: any AccessPolicy
+    /// Where the gateway learns which action on which resource was decided, for the audit log
+    /// (none on the administrator's hot path: nothing of theirs is denied or audited there).
+    let note: AuthorizationNote?
 
     public init(requestID: String, principal: Principal, accessKeyID: String, region: String, remoteAddress: String,
-                isSecure: Bool, wire: AWSProtocol, policy: any AccessPolicy) {
+                isSecure: Bool, wire: AWSProtocol, policy: any AccessPolicy, note: AuthorizationNote? = nil) {
         self.requestID = requestID
         self.principal = principal
         self.accessKeyID = accessKeyID
@@ -24,6 +28,7 @@ public struct CallContext: Sendable {
         self.isSecure = isSecure
         self.wire = wire
         self.policy = policy
+        self.note = note
     }
 
     /// Throws the protocol's access-denied error unless the policy allows `action` on `resource`.
@@ -33,21 +38,42 @@ public struct CallContext: Sendable {
         if !principal.isAdministrator { addGlobalKeys(&keys) }
         let request = AuthorizationRequest(principal: principal, action: action, resource: resource, context: keys)
         if case .deny(let reason) = policy.decide(request) {
+            note?.denied(action, resource)
             throw AccessErrors.denied(reason, wire: wire)
         }
+        note?.allowed(action, resource)
     }
 
-    /// The `aws:` condition keys every request has.
+    /// The `aws:` condition keys every request has, named in lower case (as the evaluator looks them up).
+    /// Only the keys the principal's policies read are built, when those are known.
     func addGlobalKeys(_ keys: inout [String: [String]]) {
-        keys["aws:SourceIp"] = [remoteAddress]
-        keys["aws:SecureTransport"] = [isSecure ? "true" : "false"]
-        keys["aws:PrincipalArn"] = [principal.arn]
-        keys["aws:userid"] = [principal.userID]
-        keys["aws:PrincipalAccount"] = [principal.accountID]
-        if principal.kind == .user { keys["aws:username"] = [principal.name] }
-        let now = Int64(Date().timeIntervalSince1970)
-        keys["aws:EpochTime"] = [String(now)]
-        keys["aws:CurrentTime"] = [ISO8601Time.format(milliseconds: now * 1000)]
+        let wanted = principal.contextKeys
+        func wants(_ key: String) -> Bool { wanted?.contains(key) ?? true }
+        if let wanted, wanted.isEmpty { return }
+        if wants("aws:sourceip") { keys["aws:sourceip"] = [remoteAddress] }
+        if wants("aws:securetransport") { keys["aws:securetransport"] = [isSecure ? "true" : "false"] }
+        if wants("aws:principalarn") { keys["aws:principalarn"] = [principal.arn] }
+        if wants("aws:userid") { keys["aws:userid"] = [principal.userID] }
+        if wants("aws:principalaccount") { keys["aws:principalaccount"] = [principal.accountID] }
+        if principal.kind == .user, wants("aws:username") { keys["aws:username"] = [principal.name] }
+        if wants("aws:epochtime") || wants("aws:currenttime") {
+            let now = CurrentTimeKeys.now()
+            keys["aws:epochtime"] = [now.epoch]
+            keys["aws:currenttime"] = [now.iso]
+        }
+    }
+}
+
+/// `aws:EpochTime` and `aws:CurrentTime`, formatted once a second rather than on every request.
+enum CurrentTimeKeys {
+    private static let cache = Mutex<(second: Int64, epoch: String, iso: String)>((-1, "", ""))
+
+    static func now() -> (epoch: String, iso: String) {
+        let second = Int64(time(nil))
+        if let hit = cache.withLock({ $0.second == second ? ($0.epoch, $0.iso) : nil }) { return hit }
+        let fresh = (second: second, epoch: String(second), iso: ISO8601Time.format(milliseconds: second * 1000))
+        cache.withLock { $0 = fresh }
+        return (fresh.epoch, fresh.iso)
     }
 }
 

@@ -45,10 +45,16 @@ public final class CredentialResolver: Sendable {
     /// Signing keys by access key and credential scope: the same for a whole day of requests.
     private let signingKeys = Mutex<[String: [UInt8]]>([:])
 
-    public init(identity: IdentityStore, box: SecretBox, iam: IAMStore? = nil) {
+    /// Whether a training job has ended (or no longer exists): its session credentials then stop working.
+    private let jobEnded: (@Sendable (String) -> Bool)?
+    /// Jobs seen ended: an ended job never runs again, so the answer is kept.
+    private let endedJobs = Mutex<Set<String>>([])
+
+    public init(identity: IdentityStore, box: SecretBox, iam: IAMStore? = nil, jobEnded: (@Sendable (String) -> Bool)? = nil) {
         self.identity = identity
         self.box = box
         self.iam = iam
+        self.jobEnded = jobEnded
     }
 
     private let lastUse = Mutex<[String: Int64]>([:])
@@ -77,6 +83,7 @@ public final class CredentialResolver: Sendable {
         if let expected = resolved.tokenSHA256 {
             guard let token = sessionToken, ConstantTime.equals(SHA256.hash(Array(token.utf8)), expected) else { return .invalidToken }
             if let end = resolved.expiresAt, now >= end { return .expired }
+            if let job = resolved.principal.trainingJob, hasEnded(job) { return .expired }
         } else if sessionToken != nil {
             // A long-term key with a session token: AWS rejects the pair as an invalid token.
             return .invalidToken
@@ -106,10 +113,13 @@ public final class CredentialResolver: Sendable {
             var principal = Principal(accountID: record.accountID, kind: .assumedRole, name: roleName + "/" + record.sessionName,
                                       userID: "AROA" + String(accessKeyID.dropFirst(4)) + ":" + record.sessionName,
                                       isAdministrator: false, trainingJob: record.trainingJob)
-            if let iam, (try? iam.role(accountID: record.accountID, name: roleName)) != nil,
-               record.roleARN.hasPrefix("arn:aws:iam::\(record.accountID):role/") {
-                principal.policies = Self.parsed((try? iam.effectiveDocuments(accountID: record.accountID, .role, principal: roleName,
-                                                                             builtIn: ManagedPolicies.document)) ?? [])
+            if let iam, record.roleARN.hasPrefix("arn:aws:iam::\(record.accountID):role/") {
+                // A role of this account: its policies decide, and a role deleted since grants nothing
+                // (never the wider job session).
+                if (try? iam.role(accountID: record.accountID, name: roleName)) != nil {
+                    principal.policies = Self.parsed((try? iam.effectiveDocuments(accountID: record.accountID, .role, principal: roleName,
+                                                                                 builtIn: ManagedPolicies.document)) ?? [])
+                }
                 principal.roleScoped = record.trainingJob != nil
             }
             let resolved = ResolvedCredential(accessKeyID: accessKeyID, secret: String(decoding: secretBytes, as: UTF8.self),
@@ -133,6 +143,19 @@ public final class CredentialResolver: Sendable {
     }
 
     static let sessionKeyPrefix = "ASIA"
+
+    /// Whether a job's session is over: the job is Completed, Failed or Stopped (or gone). Asked
+    /// afresh while the job runs, so credentials stop with the job's terminal transition.
+    private func hasEnded(_ job: String) -> Bool {
+        guard let jobEnded else { return false }
+        if endedJobs.withLock({ $0.contains(job) }) { return true }
+        guard jobEnded(job) else { return false }
+        endedJobs.withLock { ended in
+            if ended.count > 100_000 { ended.removeAll() }  // bounded; rebuilt from the store on demand
+            ended.insert(job)
+        }
+        return true
+    }
 
     /// Stored documents were checked when they were put; one that no longer parses grants nothing.
     static func parsed(_ documents: [String]) -> [PolicyDocument] {

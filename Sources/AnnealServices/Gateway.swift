@@ -25,9 +25,12 @@ public final class Gateway: HTTPHandler {
     let gauges: @Sendable () -> [(name: String, help: String, value: Double)]
     /// The web console under `/console/` (none: those paths are S3's).
     let console: Console?
+    /// Where denied requests and IAM changes are recorded (none: nothing is).
+    let audit: AuditTrail?
 
     public init(services: ServiceDirectory, credentials: CredentialResolver, policy: any AccessPolicy,
                 metrics: PlatformMetrics, logger: Logger, config: GatewayConfig = GatewayConfig(), console: Console? = nil,
+                audit: AuditTrail? = nil,
                 gauges: @escaping @Sendable () -> [(name: String, help: String, value: Double)] = { [] }) {
         self.services = services
         self.credentials = credentials
@@ -37,6 +40,7 @@ public final class Gateway: HTTPHandler {
         self.config = config
         self.gauges = gauges
         self.console = console
+        self.audit = audit
     }
 
     public func exchange(for head: HTTPRequestHead) -> any HTTPExchange {

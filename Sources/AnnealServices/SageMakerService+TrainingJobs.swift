@@ -12,8 +12,8 @@ extension SageMakerService {
             throw error.kind == .serialization ? AWSError.serialization(error.message) : AWSError.validation(error.message)
         }
         let arn = arn(ofJobNamed: spec.name)
-        try context.authorize("sagemaker:CreateTrainingJob", resource: arn)
-        try context.authorize("iam:PassRole", resource: spec.roleARN)
+        try context.authorize("sagemaker:CreateTrainingJob", resource: arn, conditions: Self.jobConditions(request))
+        try passRole(spec.roleARN, context)
         if let limit = scheduler.neverFits(spec) { throw AWSError("ResourceLimitExceeded", limit) }
         let job = TrainingJob.new(spec: spec, accountID: accountID, region: region, at: clock())
         do {

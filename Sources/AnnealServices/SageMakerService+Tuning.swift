@@ -28,10 +28,9 @@ extension SageMakerService {
             throw error.kind == .serialization ? AWSError.serialization(error.message) : AWSError.validation(error.message)
         }
         let arn = tuningARN(spec.name)
-        try context.authorize("sagemaker:CreateHyperParameterTuningJob", resource: arn)
-        for definition in spec.definitions {
-            if let role = definition.request["RoleArn"]?.string { try context.authorize("iam:PassRole", resource: role) }
-        }
+        try context.authorize("sagemaker:CreateHyperParameterTuningJob", resource: arn,
+                              conditions: Self.jobConditions(spec.definitions.map(\.request)))
+        for role in Set(spec.definitions.compactMap { $0.request["RoleArn"]?.string }).sorted() { try passRole(role, context) }
         let job = TuningJob.new(spec: spec, accountID: accountID, region: region, at: clock())
         // Each definition must make valid training jobs: checked now with a sample configuration,
         // so a bad definition is the caller's ValidationException rather than a failed tuning job.

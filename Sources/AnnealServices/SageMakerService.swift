@@ -41,10 +41,13 @@ public struct SageMakerService: JSONService {
     /// Hyperparameter tuning jobs, and what to tell the tuner when one is created or stopped.
     let tuningJobs: TuningJobStore?
     let tunerChanged: @Sendable () -> Void
+    /// The trust policy of this account's role of a name, or nil when there is none: execution roles
+    /// are checked as SageMaker assumes them (none given: roles are not checked).
+    let roleTrust: (@Sendable (String) -> String?)?
 
     public init(jobs: TrainingJobStore, accountID: String, region: String, scheduler: any TrainingJobScheduler,
                 clock: @escaping @Sendable () -> Double, tuningJobs: TuningJobStore? = nil,
-                tunerChanged: @escaping @Sendable () -> Void = {}) {
+                tunerChanged: @escaping @Sendable () -> Void = {}, roleTrust: (@Sendable (String) -> String?)? = nil) {
         self.jobs = jobs
         self.accountID = accountID
         self.region = region
@@ -52,6 +55,7 @@ public struct SageMakerService: JSONService {
         self.clock = clock
         self.tuningJobs = tuningJobs
         self.tunerChanged = tunerChanged
+        self.roleTrust = roleTrust
     }
 
     public func handle(operation: String, body: [UInt8], context: CallContext) throws(AWSError) -> [UInt8] {

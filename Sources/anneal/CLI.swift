@@ -65,6 +65,7 @@ enum CLI {
           tunes      list, describe, stop tuning jobs and rank their trials
           capacity   capacity pools, instances, the queue and cost so far; reclaim a spot instance
           console    the web console's address; set a user's console password
+          audit      the audit log: denied requests and IAM changes (who, what, when, from where)
           worker     run one instance of a training job (started by serve)
           version    print the version
 
@@ -86,6 +87,7 @@ enum CLI {
         case "tunes": return TunesCommand.main(rest)
         case "capacity": return CapacityCommand.main(rest)
         case "console": return ConsoleCommand.main(rest)
+        case "audit": return AuditCommand.main(rest)
         case "tuning-bench": return TuningBenchCommand.main(rest)  // hidden: bench/hpo drives the tuning strategies
         case "version", "--version": print("anneal \(version)"); return ExitCode.success
         case "help", "--help", "-h": print(usage); return ExitCode.success

@@ -60,19 +60,24 @@ enum ServeCommand {
         let jobs = TrainingJobStore(database: database)
         let tuningJobs = TuningJobStore(database: database)
         let tuner = DeferredTuner()
+        let iamStore = IAMStore(database: database)
+        if admin.created { Bootstrap.defaultExecutionRole(iam: iamStore, accountID: admin.accountID, logger: logger) }
         let sagemaker = SageMakerService(jobs: jobs, accountID: admin.accountID, region: config.region, scheduler: scheduler,
-                                         clock: { Date().timeIntervalSince1970 }, tuningJobs: tuningJobs, tunerChanged: { tuner.wake() })
+                                         clock: { Date().timeIntervalSince1970 }, tuningJobs: tuningJobs, tunerChanged: { tuner.wake() },
+                                         roleTrust: { name in (try? iamStore.role(accountID: admin.accountID, name: name))?.trustPolicy })
         let logStore = LogStore(database: database)
         let logs = LogsService(store: logStore)
         let metricStore = MetricStore(database: database)
         let cloudwatch = CloudWatchService(store: metricStore)
         let workerEndpoint = WorkerEndpoint(metrics: metricStore, metricsPeriodSeconds: config.workerMetricsPeriod)
-        let iamStore = IAMStore(database: database)
-        let credentials = CredentialResolver(identity: identity, box: box, iam: iamStore)
+        let credentials = CredentialResolver(identity: identity, box: box, iam: iamStore,
+                                             jobEnded: { name in (try? jobs.status(named: name)).map { $0?.isTerminal ?? true } ?? false })
         let iam = IAMService(store: iamStore, identity: identity, box: box, accountID: admin.accountID,
                              changed: { credentials.invalidateAll() })
         let capacityEndpoint = CapacityEndpoint(records: CapacityStore(database: database))
-        let services = ServiceDirectory(json: [sagemaker, logs, cloudwatch, workerEndpoint, capacityEndpoint], query: [STSService(roles: iamStore, credentials: credentials), cloudwatch, iam],
+        let auditStore = AuditStore(database: database)
+        let audit = AuditTrail(store: auditStore, logger: logger, clockMilliseconds: { Int64(Date().timeIntervalSince1970 * 1000) })
+        let services = ServiceDirectory(json: [sagemaker, logs, cloudwatch, workerEndpoint, capacityEndpoint, AuditService(store: auditStore)], query: [STSService(roles: iamStore, credentials: credentials), cloudwatch, iam],
                                         s3: S3Service(storage: objects, region: config.region))
         try? identity.deleteSessions(expiredBefore: Int64(Date().timeIntervalSince1970) - 86_400)
         let console = Console(credentials: credentials, region: config.region,
@@ -80,7 +85,7 @@ enum ServeCommand {
                               passwords: ConsolePasswords(profiles: LoginProfileStore(database: database), identity: identity,
                                                           accountID: admin.accountID))
         let gateway = Gateway(services: services, credentials: credentials, policy: PlatformPolicy(), metrics: metrics, logger: logger,
-                              console: console) {
+                              console: console, audit: audit) {
             [(name: "anneal_database_bytes", help: "Size of the SQLite database and its WAL.", value: Double(database.sizeOnDisk))]
                 + PlatformGauges.read(jobs: jobs, logs: logStore, metrics: metricStore)
         }

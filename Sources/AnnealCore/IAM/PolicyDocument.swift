@@ -9,6 +9,33 @@ public struct PolicyDocument: Sendable, Equatable {
     }
 }
 
+extension PolicyDocument {
+    /// The condition keys and policy variables (`${aws:username}`), in lower case, that the statements
+    /// read from a request.
+    public var contextKeys: Set<String> {
+        var keys = Set<String>()
+        func variables(in text: String) {
+            var rest = Substring(text)
+            while let start = rest.range(of: "${"), let end = rest[start.upperBound...].firstIndex(of: "}") {
+                let name = rest[start.upperBound..<end]
+                if !["*", "?", "$"].contains(name) { keys.insert(name.lowercased()) }
+                rest = rest[rest.index(after: end)...]
+            }
+        }
+        for statement in statements {
+            for condition in statement.conditions {
+                keys.insert(condition.lookupKey)
+                condition.values.forEach(variables(in:))
+            }
+            switch statement.resources {
+            case .only(let patterns)?, .allBut(let patterns)?: patterns.forEach(variables(in:))
+            case nil: break
+            }
+        }
+        return keys
+    }
+}
+
 public struct PolicyStatement: Sendable, Equatable {
     public enum Effect: String, Sendable {
         case allow = "Allow"
@@ -24,11 +51,14 @@ public struct PolicyStatement: Sendable, Equatable {
 
     public var sid: String?
     public var effect: Effect
-    public var actions: Match
-    public var resources: Match?
+    public var actions: Match { didSet { compiledActions = CompiledMatch(actions, foldingCase: true) } }
+    public var resources: Match? { didSet { compiledResources = resources.map { CompiledMatch($0, foldingCase: false) } } }
     /// `Principal` of a trust policy, by type (`AWS`, `Service`, `Federated`), or `*` for everyone.
     public var principals: [String: [String]]?
     public var conditions: [PolicyCondition]
+    /// The patterns as bytes, prepared once when the policy is read: they are matched for every request.
+    private(set) var compiledActions: CompiledMatch
+    private(set) var compiledResources: CompiledMatch?
 
     public init(sid: String? = nil, effect: Effect, actions: Match, resources: Match? = nil, principals: [String: [String]]? = nil,
                 conditions: [PolicyCondition] = []) {
@@ -38,6 +68,45 @@ public struct PolicyStatement: Sendable, Equatable {
         self.resources = resources
         self.principals = principals
         self.conditions = conditions
+        compiledActions = CompiledMatch(actions, foldingCase: true)
+        compiledResources = resources.map { CompiledMatch($0, foldingCase: false) }
+    }
+}
+
+/// `Action`/`Resource` patterns ready to match: UTF-8 bytes, folded to lower case for actions (which
+/// match whatever their case). Patterns holding policy variables are matched from their text instead.
+struct CompiledMatch: Sendable, Equatable {
+    /// Every pattern's bytes, one after the other, and where each lies: no array per pattern, so
+    /// matching retains nothing.
+    let bytes: [UInt8]
+    let ranges: [Range<Int>]
+    let isNegated: Bool
+    let hasVariables: Bool
+
+    init(_ match: PolicyStatement.Match, foldingCase: Bool) {
+        let texts: [String]
+        switch match {
+        case .only(let list): (texts, isNegated) = (list, false)
+        case .allBut(let list): (texts, isNegated) = (list, true)
+        }
+        var bytes: [UInt8] = []
+        var ranges: [Range<Int>] = []
+        for text in texts {
+            let start = bytes.count
+            bytes += foldingCase ? PolicyEvaluator.asciiLowercased(text).utf8 : text.utf8
+            ranges.append(start..<bytes.count)
+        }
+        self.bytes = bytes
+        self.ranges = ranges
+        hasVariables = texts.contains { $0.contains("${") }
+    }
+
+    /// Whether `value` (bytes, folded as the patterns are) matches: any pattern, or none for `Not...`.
+    func matches(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
+        let any = bytes.withUnsafeBufferPointer { all in
+            ranges.contains { PolicyEvaluator.wildcard(UnsafeBufferPointer(rebasing: all[$0]), value, ignoringCase: false) }
+        }
+        return any != isNegated
     }
 }
 
@@ -54,6 +123,16 @@ public struct PolicyCondition: Sendable, Equatable {
     public var qualifier: SetQualifier?
     public var key: String
     public var values: [String]
+    /// Derived once, when the policy is read, rather than on every request it is evaluated for:
+    /// the key in lower case (request keys are), whether the operator is negated, and its positive form.
+    let lookupKey: String
+    let isNegated: Bool
+    let positiveOperation: String
+    /// Whether a value holds a policy variable (`${aws:username}`) to fill in.
+    let hasVariables: Bool
+    let isNull: Bool
+    /// For `IpAddress`/`NotIpAddress`: the values as address blocks, read once (nil: not an address).
+    let ipBlocks: [IPv4Block?]
 
     public init(operation: String, ifExists: Bool = false, qualifier: SetQualifier? = nil, key: String, values: [String]) {
         self.operation = operation
@@ -61,6 +140,12 @@ public struct PolicyCondition: Sendable, Equatable {
         self.qualifier = qualifier
         self.key = key
         self.values = values
+        lookupKey = key.lowercased()
+        isNegated = PolicyEvaluator.negated(operation)
+        positiveOperation = PolicyEvaluator.positiveForm(operation)
+        hasVariables = values.contains { $0.contains("${") }
+        isNull = operation == "Null"
+        ipBlocks = positiveOperation == "IpAddress" ? values.map { IPv4Block($0) } : []
     }
 }
 

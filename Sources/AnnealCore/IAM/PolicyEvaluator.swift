@@ -7,13 +7,23 @@ public struct PolicyRequest: Sendable, Equatable {
     /// Condition keys (any case) and their values: `aws:SourceIp`, `aws:SecureTransport`,
     /// `sagemaker:InstanceTypes`, ... A multi-valued key holds several.
     public var context: [String: [String]]
+    /// The action in lower case and the resource, as bytes: matched against every statement's patterns.
+    let actionBytes: [UInt8]
+    let resourceBytes: [UInt8]
 
     public init(action: String, resource: String, context: [String: [String]] = [:]) {
         self.action = action
         self.resource = resource
-        var lowered: [String: [String]] = [:]
-        for (key, values) in context { lowered[key.lowercased(), default: []] += values }
-        self.context = lowered
+        actionBytes = Array(PolicyEvaluator.asciiLowercased(action).utf8)
+        resourceBytes = Array(resource.utf8)
+        // Keys already in lower case (the gateway's own) are taken as they are: this runs on every request.
+        if context.keys.allSatisfy({ !$0.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) }) {
+            self.context = context
+        } else {
+            var lowered: [String: [String]] = [:]
+            for (key, values) in context { lowered[key.lowercased(), default: []] += values }
+            self.context = lowered
+        }
     }
 
     func values(_ key: String) -> [String]? { context[key.lowercased()] }
@@ -33,25 +43,38 @@ public enum PolicyDecision: Sendable, Equatable {
 /// filled in from the request's context.
 public enum PolicyEvaluator {
     public static func evaluate(_ policies: [PolicyDocument], _ request: PolicyRequest) -> PolicyDecision {
-        var allowed = false
-        for policy in policies {
-            for statement in policy.statements where applies(statement, request, version: policy.version) {
-                if statement.effect == .deny { return .explicitDeny(statement.sid) }
-                allowed = true
+        // Statements are visited in place (borrowed, not copied): copying each one retains all its
+        // parts, which cost more than matching it, for every statement of every request.
+        policies.withUnsafeBufferPointer { documents -> PolicyDecision in
+            var allowed = false
+            for index in documents.indices {
+                let denied = documents[index].statements.withUnsafeBufferPointer { statements -> String?? in
+                    for position in statements.indices
+                    where applies(statements[position], request, version: documents[index].version) {
+                        if statements[position].effect == .deny { return .some(statements[position].sid) }
+                        allowed = true
+                    }
+                    return .none
+                }
+                if case .some(let sid) = denied { return .explicitDeny(sid) }
             }
+            return allowed ? .allow : .implicitDeny
         }
-        return allowed ? .allow : .implicitDeny
+    }
+
+    /// ASCII letters to lower case (action names are ASCII; anything else is left as it is).
+    static func asciiLowercased(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) else { return text }
+        return String(decoding: text.utf8.map { fold($0, true) }, as: UTF8.self)
     }
 
     /// Whether a statement's Action, Resource and Condition all match the request.
     public static func applies(_ statement: PolicyStatement, _ request: PolicyRequest, version: String = "2012-10-17") -> Bool {
         let substitute = version == "2012-10-17"
-        let actionMatches: Bool = switch statement.actions {
-        case .only(let patterns): patterns.contains { wildcard($0, request.action, ignoringCase: true) }
-        case .allBut(let patterns): !patterns.contains { wildcard($0, request.action, ignoringCase: true) }
-        }
-        guard actionMatches else { return false }
-        if let resources = statement.resources {
+        guard request.actionBytes.withUnsafeBufferPointer({ statement.compiledActions.matches($0) }) else { return false }
+        if let compiled = statement.compiledResources, !(substitute && compiled.hasVariables) {
+            guard request.resourceBytes.withUnsafeBufferPointer({ compiled.matches($0) }) else { return false }
+        } else if let resources = statement.resources {
             let expand = { (pattern: String) in substitute ? variables(pattern, request) : pattern }
             let resourceMatches: Bool = switch resources {
             case .only(let patterns): patterns.contains { wildcard(expand($0), request.resource, ignoringCase: false) }
@@ -59,7 +82,7 @@ public enum PolicyEvaluator {
             }
             guard resourceMatches else { return false }
         }
-        return statement.conditions.allSatisfy { condition(substitute ? expanded($0, request) : $0, request) }
+        return statement.conditions.allSatisfy { condition(substitute && $0.hasVariables ? expanded($0, request) : $0, request) }
     }
 
     /// Whether a trust policy lets `principal` (an ARN, `*`, or a service such as
@@ -88,14 +111,25 @@ public enum PolicyEvaluator {
     // MARK: - Matching
 
     /// `*` matches any run of characters (`/` and `:` included, as in IAM), `?` any one character.
+    /// Case is ignored for ASCII letters (action names are ASCII). Allocation-free: it runs for every
+    /// statement of every policy of every request.
     public static func wildcard(_ pattern: String, _ value: String, ignoringCase: Bool) -> Bool {
-        let p = Array(ignoringCase ? pattern.lowercased().utf8 : pattern.utf8)
-        let v = Array(ignoringCase ? value.lowercased().utf8 : value.utf8)
+        var pattern = pattern
+        var value = value
+        return pattern.withUTF8 { p in value.withUTF8 { v in wildcard(p, v, ignoringCase: ignoringCase) } }
+    }
+
+    @inline(__always)
+    static func fold(_ byte: UInt8, _ ignoringCase: Bool) -> UInt8 {
+        ignoringCase && byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+    }
+
+    static func wildcard(_ p: UnsafeBufferPointer<UInt8>, _ v: UnsafeBufferPointer<UInt8>, ignoringCase: Bool) -> Bool {
         var (i, j) = (0, 0)
         var star = -1
         var mark = 0
         while j < v.count {
-            if i < p.count && (p[i] == UInt8(ascii: "?") || p[i] == v[j]) {
+            if i < p.count && (p[i] == UInt8(ascii: "?") || fold(p[i], ignoringCase) == fold(v[j], ignoringCase)) {
                 i += 1
                 j += 1
             } else if i < p.count && p[i] == UInt8(ascii: "*") {
@@ -138,15 +172,14 @@ public enum PolicyEvaluator {
     }
 
     static func expanded(_ condition: PolicyCondition, _ request: PolicyRequest) -> PolicyCondition {
-        var copy = condition
-        copy.values = condition.values.map { variables($0, request) }
-        return copy
+        PolicyCondition(operation: condition.operation, ifExists: condition.ifExists, qualifier: condition.qualifier, key: condition.key,
+                        values: condition.values.map { variables($0, request) })
     }
 
     /// One condition against the request's context.
     static func condition(_ condition: PolicyCondition, _ request: PolicyRequest) -> Bool {
-        let present = request.values(condition.key)
-        if condition.operation == "Null" {
+        let present = request.context[condition.lookupKey]
+        if condition.isNull {
             let wantsAbsent = condition.values.contains { $0.lowercased() == "true" }
             return wantsAbsent == (present == nil || present!.isEmpty)
         }
@@ -154,11 +187,23 @@ public enum PolicyEvaluator {
             if condition.ifExists { return true }
             // ForAllValues over no values is vacuously true; a negated operator on a missing key is true.
             if condition.qualifier == .forAllValues { return true }
-            return negated(condition.operation) && condition.qualifier == nil
+            return condition.isNegated && condition.qualifier == nil
         }
-        let positive = positiveForm(condition.operation)
-        let negative = negated(condition.operation)
-        let matches = { (value: String) in condition.values.contains { compare(positive, value, $0) } }
+        let positive = condition.positiveOperation
+        let negative = condition.isNegated
+        let matches: (String) -> Bool
+        if !condition.ipBlocks.isEmpty {
+            // Address blocks were read with the policy; an address is read once per value here.
+            matches = { value in
+                let address = IPv4Block.parse(value)
+                return zip(condition.ipBlocks, condition.values).contains { block, expected in
+                    if let block { return address.map { $0 & block.mask == block.network } ?? false }
+                    return value == expected
+                }
+            }
+        } else {
+            matches = { value in condition.values.contains { compare(positive, value, $0) } }
+        }
         // With a set qualifier the operator (negated or not) applies to each request value; without
         // one, a negated operator holds when no value matches.
         switch condition.qualifier {
@@ -238,14 +283,14 @@ public enum PolicyEvaluator {
 }
 
 /// An IPv4 CIDR block (`10.0.0.0/8`; a bare address is a /32).
-struct IPv4Block {
+struct IPv4Block: Sendable, Equatable {
     let network: UInt32
     let mask: UInt32
 
     init?(_ text: String) {
-        let parts = text.split(separator: "/")
-        guard let address = IPv4Block.parse(String(parts[0])) else { return nil }
-        let bits = parts.count > 1 ? Int(parts[1]) ?? -1 : 32
+        let slash = text.firstIndex(of: "/")
+        guard let address = IPv4Block.parse(slash.map { String(text[..<$0]) } ?? text) else { return nil }
+        let bits = slash.map { Int(text[text.index(after: $0)...]) ?? -1 } ?? 32
         guard (0...32).contains(bits) else { return nil }
         mask = bits == 0 ? 0 : UInt32.max << (32 - bits)
         network = address & mask
@@ -256,9 +301,26 @@ struct IPv4Block {
         return address & mask == network
     }
 
+    /// A dotted quad, read without allocating (the source address of every request goes through here).
     static func parse(_ text: String) -> UInt32? {
-        let octets = text.split(separator: ".", omittingEmptySubsequences: false).map { UInt32($0) }
-        guard octets.count == 4, octets.allSatisfy({ $0 != nil && $0! <= 255 }) else { return nil }
-        return octets.reduce(0) { $0 << 8 | $1! }
+        var address: UInt32 = 0
+        var octet: UInt32 = 0
+        var digits = 0
+        var dots = 0
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: ".") {
+                guard digits > 0, dots < 3 else { return nil }
+                address = address << 8 | octet
+                (octet, digits, dots) = (0, 0, dots + 1)
+            } else if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") {
+                octet = octet * 10 + UInt32(byte - UInt8(ascii: "0"))
+                digits += 1
+                guard digits <= 3, octet <= 255 else { return nil }
+            } else {
+                return nil
+            }
+        }
+        guard digits > 0, dots == 3 else { return nil }
+        return address << 8 | octet
     }
 }
