@@ -335,6 +335,12 @@ final class LineReader: Sendable {
                 }
                 shipper.add(lines: lines, at: now)
                 lines.removeAll(keepingCapacity: true)
+                // A script printing steadily would otherwise wake this thread for each of its writes
+                // (a few KiB): on a VM every such wakeup costs the writer more than the write. A
+                // short pause after a short read lets output gather in the pipe (1 MiB): the script
+                // rarely waits, and this thread wakes a few hundred times a second at most. A line
+                // after a quiet spell is still read (and timed) the moment it comes.
+                if count < Self.gatherBelow { usleep(Self.gatherMicroseconds) }
             }
             if !partial.isEmpty { shipper.add(lines: [Self.text(partial)], at: Int64(Date().timeIntervalSince1970 * 1000)) }
             close(descriptor)
@@ -349,6 +355,10 @@ final class LineReader: Sendable {
         if end > 0 && bytes[end - 1] == 13 { end -= 1 }
         return String(decoding: UnsafeBufferPointer(rebasing: bytes[0..<end]), as: UTF8.self)
     }
+
+    /// After a read shorter than `gatherBelow` bytes, the reader pauses `gatherMicroseconds`.
+    static let gatherBelow = 256 * 1024
+    static let gatherMicroseconds: useconds_t = 5000
 
     /// CloudWatch Logs takes events of up to 256 KiB.
     static let maximumLine = 256 * 1024 - 64
