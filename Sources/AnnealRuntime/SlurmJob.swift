@@ -122,6 +122,7 @@ extension SlurmSubmission {
         return """
             #!/bin/bash
             # Anneal training job \(job): one task per instance (algo-N is task N-1), placed by anneal serve.
+            umask 077
             base=\(shellQuoted(base))
             mkdir -p "$base"
             exec >>"$base/slurm-$SLURM_JOB_ID.log" 2>&1

@@ -14,7 +14,7 @@ import pytest
 
 from anneal_harness import BINARY, AnnealServer, clean_env
 from slurm_local import SlurmLocal
-from test_training_resilience import create, lines, wait, wait_for_line
+from test_training_resilience import create, wait
 
 HERE = Path(__file__).resolve().parent
 SKLEARN_IMAGE = "246618743249.dkr.ecr.us-west-2.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
@@ -53,6 +53,25 @@ def setup(server, bucket="resilience"):
     rows = ["f1,f2,label"] + [f"{i % 7},{(i * 3) % 11},{int(i % 7 > 3)}" for i in range(200)]
     s3.put_object(Bucket=bucket, Key="data/sk/train.csv", Body="\n".join(rows).encode() + b"\n")
     return s3
+
+
+def lines(server, name):
+    """The job's log lines, in order ([] before its first line)."""
+    logs = server.client("logs")
+    try:
+        events = logs.filter_log_events(logGroupName=GROUP, logStreamNamePrefix=name + "/")["events"]
+    except logs.exceptions.ResourceNotFoundException:
+        return []
+    return [e["message"] for e in sorted(events, key=lambda e: (e["timestamp"], e.get("ingestionTime", 0)))]
+
+
+def wait_for_line(server, name, text, timeout=120):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if any(text in line for line in lines(server, name)):
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"{name} never printed {text!r}: {lines(server, name)}")
 
 
 def slurm_jobs(cluster, name):
@@ -250,6 +269,31 @@ def test_an_anneal_restart_reattaches_the_running_slurm_job(cluster, tmp_path):
         assert "slurm_job_reattached" in (home / "serve.log").read_text()
     finally:
         second.stop(check=False)
+
+
+def test_jobs_run_as_the_tokens_user_unprivileged_and_sandboxed(cluster, tmp_path):
+    # A token for the unprivileged `slurm` user: its jobs run as that user, whose node-local directory is under /tmp.
+    node = Path(f"/tmp/anneal-slurm-test-{tmp_path.name}")
+    home = tmp_path / "unprivileged"
+    server = AnnealServer(home, extra_args=cluster.serve_args(home, **{"slurm-user": "slurm", "slurm-token-file": cluster.token("slurm"),
+                                                                      "slurm-node-dir": str(node)})).start()
+    try:
+        setup(server)
+        create(server, "slurm-user", "train_basic.py", hyper={"epochs": "2"})
+        job = wait(server, "slurm-user", timeout=120)
+        assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
+        [record] = slurm_jobs(cluster, "slurm-user")
+        assert record["user_name"] == "slurm"
+        printed = lines(server, "slurm-user")
+        # Sandboxed (bubblewrap through a user namespace): the script sees its job directory at /opt/ml.
+        assert "[anneal] running: /usr/bin/python3 /opt/ml/code/train_basic.py --epochs 2" in printed or any(
+            line.startswith("[anneal] running: ") and "/opt/ml/code/train_basic.py" in line for line in printed), printed
+        assert not any("bubblewrap is not installed" in line for line in printed)
+        assert (node / "jobs" / "slurm-user").stat().st_uid == int(subprocess.run(["id", "-u", "slurm"], capture_output=True, text=True).stdout)
+        assert oct((node / "jobs" / "slurm-user").stat().st_mode & 0o777) == "0o700"
+    finally:
+        server.stop(check=False)
+        subprocess.run(["rm", "-rf", str(node)])
 
 
 def serve_fails(home, args):
