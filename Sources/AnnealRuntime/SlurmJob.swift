@@ -45,7 +45,9 @@ public struct SlurmSubmission: Sendable, Equatable, Codable {
         public var cpus_per_task: Int
         public var memory_per_cpu: Int
         public var time_limit: Int
-        public var requeue: Bool
+        /// Left out to mean "no": slurmrestd 22.05 sets Requeue=1 whenever the key is present, even as
+        /// `false`; without it the cluster's JobRequeue (0 by default) applies.
+        public var requeue: Bool?
         public var gpus_per_task: String?
         public var current_working_directory: String
         public var standard_output: String
@@ -60,7 +62,7 @@ public struct SlurmSubmission: Sendable, Equatable, Codable {
     public var sbatchArguments: [String] {
         var arguments = ["--parsable", "--job-name=\(job.name)", "--comment=\(job.comment)", "--partition=\(job.partition)",
                          "--ntasks=\(job.tasks)", "--cpus-per-task=\(job.cpus_per_task)", "--mem-per-cpu=\(job.memory_per_cpu)M",
-                         "--time=\(job.time_limit)", job.requeue ? "--requeue" : "--no-requeue",
+                         "--time=\(job.time_limit)", job.requeue == true ? "--requeue" : "--no-requeue",
                          "--chdir=\(job.current_working_directory)", "--output=\(job.standard_output)",
                          "--export=" + job.environment.keys.sorted().joined(separator: ",")]
         if let gpus = job.gpus_per_task { arguments.append("--gpus-per-task=\(gpus)") }
@@ -101,7 +103,7 @@ extension SlurmSubmission {
         if let token = placement.credentials.sessionToken { environment["ANNEAL_WORKER_SESSION_TOKEN"] = token }
         let job = Job(name: "anneal-\(placement.job)", comment: tag, partition: partition, tasks: placement.instances.count,
                       cpus_per_task: cpus, memory_per_cpu: max(1, (type.memoryMiB + cpus - 1) / cpus), time_limit: max(1, minutes),
-                      requeue: false, gpus_per_task: gpus, current_working_directory: "/tmp", standard_output: "/dev/null",
+                      requeue: nil, gpus_per_task: gpus, current_working_directory: "/tmp", standard_output: "/dev/null",
                       environment: environment)
         return SlurmSubmission(job: job, script: script(job: placement.job, warmFrom: placement.warmFrom, settings: settings))
     }

@@ -211,6 +211,26 @@ def test_a_job_the_cluster_cancels_fails_with_the_reason(cluster, srv):
     assert f"Slurm job {record['job_id']} was cancelled by the cluster" in job["FailureReason"], job["FailureReason"]
 
 
+def test_a_lost_node_is_an_internal_error_that_retry_strategy_restarts(cluster, srv):
+    create(srv, "lostnode-slurm", "spot_steps.py", hyper={"steps": "8", "step-seconds": "0.5"}, RetryStrategy={"MaximumRetryAttempts": 1})
+    wait_for_line(srv, "lostnode-slurm", "checkpoint 1", timeout=120)
+    [first] = slurm_jobs(cluster, "lostnode-slurm")
+    cluster.run("scontrol", "update", "nodename=localhost", "state=down", "reason=anneal-test")
+    try:
+        deadline = time.time() + 60
+        while "Restarting" not in statuses(srv.client("sagemaker").describe_training_job(TrainingJobName="lostnode-slurm")):
+            assert time.time() < deadline, srv.client("sagemaker").describe_training_job(TrainingJobName="lostnode-slurm")
+            time.sleep(0.3)
+    finally:
+        cluster.run("scontrol", "update", "nodename=localhost", "state=resume")
+    job = wait(srv, "lostnode-slurm", timeout=180)
+    assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
+    restarting = [t for t in job["SecondaryStatusTransitions"] if t["Status"] == "Restarting"][0]
+    assert f"Slurm job {first['job_id']} lost its node localhost (NODE_FAIL" in restarting["StatusMessage"], restarting
+    records = slurm_jobs(cluster, "lostnode-slurm")
+    assert [r["job_state"] for r in records] == ["NODE_FAIL", "COMPLETED"], records
+
+
 def test_an_allocation_slurm_rejects_fails_with_slurms_reason(cluster, srv):
     # 96 vCPUs: more than any node of the cluster has.
     create(srv, "huge-slurm", "train_basic.py", instance="ml.m5.24xlarge")
