@@ -317,6 +317,27 @@ def test_jobs_run_as_the_tokens_user_unprivileged_and_sandboxed(cluster, tmp_pat
         subprocess.run(["rm", "-rf", str(node)])
 
 
+def test_the_slurm_commands_are_a_fallback_for_slurmrestd(cluster, tmp_path):
+    home = tmp_path / "cli"
+    args = cluster.serve_args(home, **{"slurm-api": "cli", "slurm-conf": cluster.conf, "slurm-url": None, "slurm-user": None,
+                                       "slurm-token-file": None})
+    server = AnnealServer(home, extra_args=args).start()
+    try:
+        setup(server)
+        create(server, "cli-slurm", "spot_steps.py", hyper={"steps": "40", "step-seconds": "0.5"}, RetryStrategy={"MaximumRetryAttempts": 1})
+        wait_for_line(server, "cli-slurm", "checkpoint 1", timeout=120)
+        server.client("sagemaker").stop_training_job(TrainingJobName="cli-slurm")
+        job = wait(server, "cli-slurm", timeout=120)
+        # A graceful stop through scancel --signal: the script finished its step and the model was uploaded.
+        assert job["TrainingJobStatus"] == "Stopped", job.get("FailureReason")
+        assert any(line.startswith("stopping at checkpoint") for line in lines(server, "cli-slurm"))
+        [record] = slurm_jobs(cluster, "cli-slurm")
+        assert record["comment"].startswith("anneal:cli-slurm:") and record["requeue"] is False and record["job_state"] == "COMPLETED"
+        assert "the Slurm commands (SLURM_CONF=" in (home / "serve.log").read_text()
+    finally:
+        server.stop(check=False)
+
+
 def serve_fails(home, args):
     proc = subprocess.run([BINARY, "serve", "--home", str(home), "--port", "0", *args], capture_output=True, text=True,
                           env=clean_env(), timeout=60)
