@@ -181,7 +181,7 @@ def test_a_spot_job_preempted_by_slurm_resumes_from_its_checkpoint(cluster, srv)
     [first] = slurm_jobs(cluster, "spot-slurm")
     assert first["partition"] == "spot"
     # A job of a higher-priority partition that needs the whole node takes it back.
-    urgent = cluster.run("sbatch", "--parsable", "-p", "urgent", "-c", "16", "--mem=1G", "--wrap", "sleep 4").stdout.strip()
+    urgent = cluster.run("sbatch", "--parsable", "-p", "urgent", "-c", "16", "--mem=1G", "-o", "/dev/null", "--wrap", "sleep 4").stdout.strip()
     job = wait(srv, "spot-slurm", timeout=300)
     assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
     transitions = statuses(job)
