@@ -112,7 +112,7 @@ enum ServeCommand {
         let endpoint = config.endpoint(boundPort: server.port)
         var pools: [CapacityPool] = []
         for kind in PoolKind.allCases {
-            let machine = config.slurm.isSlurm ? SlurmWiring.pool(kind) : MachineResources.pool(kind, overcommit: config.overcommit)
+            let machine = config.slurm.isSlurm ? SlurmWiring.pool(kind, gpus: config.slurm.gpuGres != nil) : MachineResources.pool(kind, overcommit: config.overcommit)
             pools.append(try config.poolSettings[kind].map { setting throws(UsageError) in
                 try ServeConfig.pool(setting, over: machine, option: "\(kind.rawValue)-pool")
             } ?? machine)

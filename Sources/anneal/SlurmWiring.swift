@@ -41,8 +41,10 @@ enum SlurmWiring {
     }
 
     /// On Slurm the cluster queues what it cannot run yet: Anneal's pools do not limit it unless set.
-    static func pool(_ kind: PoolKind) -> CapacityPool {
-        CapacityPool(kind: kind, resources: Resources(vCPUs: 10_000_000, memoryMiB: 10_000_000_000, gpus: 1_000_000))
+    /// GPUs only where the nodes' GPU GRES is configured, so a GPU instance type is refused at
+    /// CreateTrainingJob rather than at submission.
+    static func pool(_ kind: PoolKind, gpus: Bool) -> CapacityPool {
+        CapacityPool(kind: kind, resources: Resources(vCPUs: 10_000_000, memoryMiB: 10_000_000_000, gpus: gpus ? 1_000_000 : 0))
     }
 
     static func maxInstances(_ config: ServeConfig) -> Int {
