@@ -126,8 +126,8 @@ extension SlurmSubmission {
             # Anneal training job \(job): one task per instance (algo-N is task N-1), placed by anneal serve.
             umask 077
             base=\(shellQuoted(base))
-            mkdir -p "$base"
-            exec >>"$base/slurm-$SLURM_JOB_ID.log" 2>&1
+            mkdir -p "$base" \(shellQuoted(settings.nodeDirectory + "/slurm-logs"))
+            exec >>\(shellQuoted(settings.nodeDirectory + "/slurm-logs/" + job + "."))"$SLURM_JOB_ID.log" 2>&1
             trap '' USR1 USR2
             trap 'echo "[anneal] SIGTERM from Slurm (preemption or cancellation)"' TERM
             echo "[anneal] Slurm job $SLURM_JOB_ID on $SLURM_JOB_NODELIST: $SLURM_NTASKS worker(s)"

@@ -110,7 +110,7 @@ def test_a_scikit_learn_job_runs_as_a_slurm_job(cluster, srv):
     assert record["cpus"] == 2 and record["memory_per_cpu"] == 4096 and record["user_name"] == "root"
     # The worker's job directory and logs are node-local, under --slurm-node-dir (here the server's home).
     assert (srv.home / "jobs" / "sk-slurm" / "algo-1.worker.log").exists()
-    assert (srv.home / "jobs" / "sk-slurm" / f"slurm-{record['job_id']}.log").exists()
+    assert (srv.home / "slurm-logs" / f"sk-slurm.{record['job_id']}.log").exists()
 
 
 def test_a_two_instance_job_is_allocated_together(cluster, srv):
