@@ -19,6 +19,8 @@ public final class SlurmExecutor: WorkerExecutor, Sendable {
     /// A Slurm job pending this long (or held for a reason) shows in the job's secondary status.
     let waitingNoticeSeconds: Double
     let signals = DispatchQueue(label: "anneal-slurm-signals")
+    /// Wakes the watching thread at once (a new submission) rather than at its next poll.
+    let wake = DispatchSemaphore(value: 0)
 
     struct Watched {
         var tag: String
@@ -54,11 +56,12 @@ public final class SlurmExecutor: WorkerExecutor, Sendable {
         self.note = note
     }
 
-    /// Starts the thread that watches the cluster.
+    /// Starts the thread that submits to and watches the cluster. Requests to the cluster block,
+    /// so they run on this thread of their own, never on the threads that place jobs.
     public func start() {
         let thread = Thread { [self] in
             while true {
-                usleep(UInt32(pollSeconds * 1_000_000))
+                _ = wake.wait(timeout: .now() + pollSeconds)
                 poll()
             }
         }
@@ -95,9 +98,10 @@ public final class SlurmExecutor: WorkerExecutor, Sendable {
             throw PlacementRejected(reason: "CapacityError: \(error.description)")
         }
         try store?.intend(tag: tag, job: placement.job, hosts: hosts.count, partition: submission.job.partition, at: clock())
+        // Submitted by the watching thread (`poll`): a refusal then ends the workers with Slurm's reason.
         let handle = watch(Watched(tag: tag, job: placement.job, hosts: hosts, callbacks: callbacks, submission: submission, since: clock()))
-        try submit(handle)
         for host in hosts { callbacks.started(host, handle) }
+        wake.signal()
     }
 
     public func signal(_ worker: Int32, _ signal: Int32) {
@@ -125,14 +129,12 @@ public final class SlurmExecutor: WorkerExecutor, Sendable {
                 switch signal {
                 case SIGKILL:
                     try cluster.cancel(id)
-                case SIGUSR1:
-                    try cluster.signal(id, "USR1")
                 default:
-                    // A job Slurm has not started yet has nothing to stop gracefully.
+                    // A job Slurm has not started yet has nothing to stop gracefully, nor to be told of an interruption.
                     if case .waiting = (try cluster.job(id)).map(SlurmJobPhase.of) ?? .running {
                         try cluster.cancel(id)
                     } else {
-                        try cluster.signal(id, "USR2")
+                        try cluster.signal(id, signal == SIGUSR1 ? "USR1" : "USR2")
                     }
                 }
                 note("slurm_job_signalled", [("job", watched.job), ("slurm_job", String(id)), ("signal", String(signal))])
@@ -196,7 +198,7 @@ public final class SlurmExecutor: WorkerExecutor, Sendable {
                 watched.callbacks.waiting(message)
             }
         } catch {
-            _ = state.withLock { $0.watched.removeValue(forKey: handle) }
+            // The caller (`poll`) ends the workers with this reason.
             try? store?.ended(tag: watched.tag, state: "rejected", at: clock())
             note("slurm_job_rejected", [("job", watched.job), ("error", error.message)])
             throw PlacementRejected(reason: "CapacityError: Slurm rejected the allocation (partition \(submission.job.partition), \(submission.job.tasks) task(s) of "
@@ -251,7 +253,7 @@ public final class SlurmExecutor: WorkerExecutor, Sendable {
         for handle in retry {
             do { try submit(handle) } catch {
                 let watched = state.withLock { $0.watched.removeValue(forKey: handle) }
-                let end = WorkerEnd(exit: .exited(127), detail: "\(error)", failure: "\(error)")
+                let end = WorkerEnd(exit: .exited(127), detail: "\(error)", failure: (error as? PlacementRejected)?.reason ?? "\(error)")
                 if let watched { for host in watched.hosts { watched.callbacks.exited(host, end) } }
             }
         }

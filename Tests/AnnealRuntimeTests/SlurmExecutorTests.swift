@@ -111,6 +111,8 @@ final class TestClock: Sendable {
         let executor = executor(cluster)
         let reports = Reports()
         try executor.place(SlurmSubmissionTests.placement(), reports.callbacks)
+        #expect(cluster.state.withLock { $0.submitted.count } == 0, "submitted by the watching thread, not the placing one")
+        executor.poll()
         #expect(cluster.state.withLock { $0.submitted.count } == 1)
         let handles = reports.started.withLock { $0 }
         #expect(Set(handles.keys) == [1, 2] && Set(handles.values).count == 1)
@@ -128,6 +130,7 @@ final class TestClock: Sendable {
         let executor = executor(cluster)
         let reports = Reports()
         try executor.place(SlurmSubmissionTests.placement(count: 1), reports.callbacks)
+        executor.poll()
         #expect(reports.waiting.withLock { $0 } == ["Waiting for the Slurm cluster: fake cluster is unreachable: connection refused. "
             + "The job is submitted when it answers."])
         #expect(reports.started.withLock { $0.count } == 1)
@@ -161,14 +164,12 @@ final class TestClock: Sendable {
         let cluster = FakeCluster()
         cluster.state.withLock { $0.rejection = "Requested node configuration is not available" }
         let reports = Reports()
-        do {
-            try executor(cluster).place(SlurmSubmissionTests.placement(count: 1), reports.callbacks)
-            Issue.record("no error")
-        } catch let error as PlacementRejected {
-            #expect(error.reason == "CapacityError: Slurm rejected the allocation (partition batch, 1 task(s) of 2 CPUs and 8192 MiB): "
-                + "Requested node configuration is not available")
-        }
-        #expect(reports.started.withLock { $0.isEmpty })
+        let executor = executor(cluster)
+        try executor.place(SlurmSubmissionTests.placement(count: 1), reports.callbacks)
+        executor.poll()
+        let reason = "CapacityError: Slurm rejected the allocation (partition batch, 1 task(s) of 2 CPUs and 8192 MiB): "
+            + "Requested node configuration is not available"
+        #expect(reports.exited.withLock { $0[1] } == WorkerEnd(exit: .exited(127), detail: reason, failure: reason))
     }
 
     @Test func signalsMapToSlurmOnesOncePerJob() async throws {
@@ -176,6 +177,7 @@ final class TestClock: Sendable {
         let executor = executor(cluster)
         let reports = Reports()
         try executor.place(SlurmSubmissionTests.placement(count: 2), reports.callbacks)
+        executor.poll()
         cluster.set(101) { $0.state = "RUNNING" }
         let handle = try #require(reports.started.withLock { $0[1] })
         executor.signal(handle, SIGTERM)
@@ -192,6 +194,7 @@ final class TestClock: Sendable {
         let executor = executor(cluster)
         let reports = Reports()
         try executor.place(SlurmSubmissionTests.placement(count: 1, pool: .spot), reports.callbacks)
+        executor.poll()
         cluster.set(101) { $0.state = "PENDING"; $0.restarts = 1 }
         executor.poll()
         #expect(cluster.state.withLock { $0.cancelled } == [101])
@@ -205,7 +208,9 @@ final class TestClock: Sendable {
         let database = try Database(path: directory + "/anneal.db")
         let store = SlurmAllocationStore(database: database)
         let cluster = FakeCluster()
-        try executor(cluster, store: store).place(SlurmSubmissionTests.placement(count: 1), Reports().callbacks)
+        let first = executor(cluster, store: store)
+        try first.place(SlurmSubmissionTests.placement(count: 1), Reports().callbacks)
+        first.poll()
         cluster.set(101) { $0.state = "RUNNING" }
         // A new server (a new executor) over the same records.
         let restarted = executor(cluster, store: store)
@@ -238,6 +243,7 @@ final class TestClock: Sendable {
         var second = SlurmSubmissionTests.placement(count: 1)
         second.job = "job-2"
         try executor.place(second, Reports().callbacks)
+        executor.poll()
         #expect(cluster.state.withLock { $0.submitted.map(\.job.name) } == ["anneal-job-2"])
         #expect(try store.open(job: "job-1").first?.slurmJobID == 55)
     }
