@@ -5,12 +5,12 @@ SWIFT ?= swift
 ANNEAL := .build/release/anneal
 PYTEST := .venv/bin/python -m pytest
 
-.PHONY: run test setup build build-debug swift-test compat bench-smoke bench demo clean
+.PHONY: run test setup build build-debug swift-test compat compat-slurm bench-smoke bench demo clean
 
 run: setup build
 	$(ANNEAL) serve
 
-test: setup swift-test build compat bench-smoke
+test: setup swift-test build compat compat-slurm bench-smoke
 
 setup:
 	@scripts/setup
@@ -23,6 +23,11 @@ swift-test:
 
 compat: build
 	ANNEAL_BIN=$(abspath $(ANNEAL)) $(PYTEST) -q tests/compat
+
+# The same compatibility tests with every worker placed by the Slurm executor on a local Slurm
+# cluster (scripts/slurm-local); any file of tests/compat runs this way with ANNEAL_EXECUTOR=slurm.
+compat-slurm: build
+	ANNEAL_EXECUTOR=slurm ANNEAL_BIN=$(abspath $(ANNEAL)) $(PYTEST) -q tests/compat/test_training_run.py
 
 bench-smoke: build
 	bench/http --smoke

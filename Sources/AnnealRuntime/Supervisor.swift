@@ -64,6 +64,7 @@ public final class Supervisor: Sendable {
         var instances: [Int: CapacityInstance]
         var workers: [Int: Int32] = [:]
         var exits: [Int: ProcessExit] = [:]
+        var ends: [Int: WorkerEnd] = [:]
         var outcomes: [Int: (succeeded: Bool, reason: String?)] = [:]
         var stopCause: StopCause?
         /// Set when the spot market (or an operator) took an instance back.
@@ -99,6 +100,8 @@ public final class Supervisor: Sendable {
     let jobs: TrainingJobStore
     let records: CapacityStore?
     let processes: ChildProcesses
+    /// Where workers run: this machine (`LocalExecutor`) or a cluster (`SlurmExecutor`).
+    let executor: any WorkerExecutor
     let clock: @Sendable () -> Double
     let note: @Sendable (String, [(String, String)]) -> Void
     let state: Mutex<State>
@@ -107,12 +110,14 @@ public final class Supervisor: Sendable {
     let decisions = Atomic<Int>(0)
 
     public init(config: Config, jobs: TrainingJobStore, records: CapacityStore? = nil, processes: ChildProcesses = ChildProcesses(),
+                executor: (any WorkerExecutor)? = nil,
                 clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
                 note: @escaping @Sendable (String, [(String, String)]) -> Void = { _, _ in }) {
         self.config = config
         self.jobs = jobs
         self.records = records
         self.processes = processes
+        self.executor = executor ?? LocalExecutor(config: config, processes: processes)
         self.clock = clock
         self.note = note
         let next = (try? records?.nextSequence()) ?? 1
@@ -133,8 +138,13 @@ public final class Supervisor: Sendable {
         let lost = "InternalServerError: Anneal stopped while this job ran and its instances were lost; start the job again."
         for job in ((try? jobs.unfinished()) ?? []).sorted(by: { $0.creationTime < $1.creationTime }) {
             let name = job.spec.name
-            if job.status == .stopping {
+            if job.status == .stopping, !executor.mayStillRun(job: name) {
                 record(name, .stopped(cause: .user))
+            } else if executor.mayStillRun(job: name) {
+                // Its workers run on a cluster that outlived the platform: placed again, the executor reattaches them.
+                note("job_reattaching", [("job", name)])
+                launch(name)
+                if job.status == .stopping { stop(name, cause: .user) }
             } else if [.pending, .starting, .restarting, .interrupted].contains(job.secondaryStatus) {
                 note("job_requeued", [("job", name)])
                 launch(name)
@@ -166,7 +176,7 @@ public final class Supervisor: Sendable {
     /// Asks the scheduler for the job's instances: they start now, or the job waits (Pending).
     public func launch(_ name: String) {
         guard let job = try? jobs.job(named: name) else { return }
-        guard job.status == .inProgress else {
+        guard job.status == .inProgress || (job.status == .stopping && executor.mayStillRun(job: name)) else {
             // Stopped before any instance started (StopTrainingJob raced the launch).
             if job.status == .stopping { record(name, .stopped(cause: .user)) }
             return
@@ -242,56 +252,35 @@ public final class Supervisor: Sendable {
 
     private func start(_ name: String, _ job: TrainingJob, _ instances: [CapacityInstance], warmFrom previous: String? = nil) {
         record(name, .launching)
-        for instance in instances {
-            do {
-                try startWorker(name, host: instance.host, instance: instance.id, credentials: config.credentials(job), warmFrom: previous)
-            } catch {
-                record(name, .failed(reason: "InternalServerError: cannot start the instance algo-\(instance.host): \(error)"))
-                stop(name, cause: .user, alreadyRecorded: true)
-                // Instances whose workers never started end now.
-                let unstarted = state.withLock { state in
-                    instances.filter { state.runs[name]?.workers[$0.host] == nil }.map(\.host)
-                }
-                for host in unstarted { workerExited(name, host: host, exit: .exited(127)) }
-                return
+        let callbacks = WorkerCallbacks(
+            started: { [self] host, worker in workerStarted(name, host: host, worker: worker) },
+            exited: { [self] host, end in workerExited(name, host: host, end: end) },
+            waiting: { [self] message in record(name, .pending(message)) })
+        do {
+            let placement = WorkerPlacement(job: name, instances: instances, credentials: try config.credentials(job),
+                                            maxRuntimeSeconds: job.spec.maxRuntimeSeconds, warmFrom: previous)
+            try executor.place(placement, callbacks)
+        } catch {
+            let hosts = instances.map { "algo-\($0.host)" }.joined(separator: ", ")
+            record(name, .failed(reason: (error as? PlacementRejected)?.reason ?? "InternalServerError: cannot start the instances \(hosts): \(error)"))
+            stop(name, cause: .user, alreadyRecorded: true)
+            // Instances whose workers never started end now.
+            let unstarted = state.withLock { state in
+                instances.filter { state.runs[name]?.workers[$0.host] == nil }.map(\.host)
             }
+            for host in unstarted { workerExited(name, host: host, end: WorkerEnd(exit: .exited(127))) }
         }
     }
 
-    private func startWorker(_ name: String, host: Int, instance: String, credentials: WorkerCredentials, warmFrom previous: String?) throws {
-        let directory = "\(config.jobsDirectory)/\(name)/algo-\(host)"
-        try? FileManager.default.removeItem(atPath: directory)
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        // A warm instance keeps its directory (staged channels, installed requirements, the warm
-        // pool cache): it moves to the new job, whose worker reuses what still matches.
-        if let previous {
-            rmdir(directory)
-            if rename("\(config.jobsDirectory)/\(previous)/algo-\(host)", directory) != 0 {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            }
-        }
-        let logPath = "\(config.jobsDirectory)/\(name)/algo-\(host).worker.log"
-        let logFD = open(logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
-        defer { if logFD >= 0 { close(logFD) } }
-        let arguments = [config.workerExecutable, "worker", "--job", name, "--host", String(host),
-                         "--control-plane", config.controlPlane.absoluteString, "--region", config.region,
-                         "--job-dir", directory, "--runtimes", config.runtimesDirectory,
-                         "--stop-grace", String(config.stopGraceSeconds)]
-        var environment = ["ANNEAL_WORKER_ACCESS_KEY_ID": credentials.accessKeyID, "ANNEAL_WORKER_SECRET_ACCESS_KEY": credentials.secret,
-                           "HOME": ProcessInfo.processInfo.environment["HOME"] ?? "/tmp", "ANNEAL_INSTANCE_ID": instance]
-        if let token = credentials.sessionToken { environment["ANNEAL_WORKER_SESSION_TOKEN"] = token }
-        environment["PATH"] = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        let pid = try processes.spawn(arguments, environment: environment, stdout: logFD, stderr: logFD) { [self] exit in
-            workerExited(name, host: host, exit: exit)
-        }
+    private func workerStarted(_ name: String, host: Int, worker: Int32) {
         // A stop or an interruption that came while the worker was being started reaches it now.
         let pending: Int32? = state.withLock { state in
-            state.runs[name]?.workers[host] = pid
+            state.runs[name]?.workers[host] = worker
             guard let run = state.runs[name] else { return nil }
             return run.stopCause != nil ? SIGTERM : (run.interruption != nil ? SIGUSR1 : nil)
         }
-        if let pending { processes.signal(pid, pending) }
-        note("worker_started", [("job", name), ("host", "algo-\(host)"), ("instance", instance), ("pid", String(pid))])
+        if let pending { executor.signal(worker, pending) }
+        note("worker_started", [("job", name), ("host", "algo-\(host)"), ("worker", String(worker))])
     }
 
     /// StopTrainingJob (already recorded as Stopping by the API), MaxRuntime or MaxWait.
@@ -319,11 +308,11 @@ public final class Supervisor: Sendable {
     /// upload or the last checkpoint sync) has passed.
     func signal(_ workers: [Int32], _ signal: Int32) {
         guard !workers.isEmpty else { return }
-        for pid in workers { processes.signal(pid, signal) }
+        for pid in workers { executor.signal(pid, signal) }
         let deadline = UInt32(config.stopGraceSeconds + 60)
-        Thread.detachNewThread { [processes] in
+        Thread.detachNewThread { [executor] in
             sleep(deadline)
-            for pid in workers { processes.signal(pid, SIGKILL) }
+            for pid in workers { executor.signal(pid, SIGKILL) }
         }
     }
 
@@ -337,6 +326,8 @@ public final class Supervisor: Sendable {
         case "metrics":
             let values = (progress.Metrics ?? []).map { MetricValue(metricName: $0.MetricName, value: $0.Value, timestamp: $0.Timestamp) }
             if !values.isEmpty { record(name, .metrics(values)) }
+        case "interrupted":
+            break // no outcome: the worker's exit decides (an interruption restarts the job)
         case "completed", "stopped":
             state.withLock { $0.runs[name]?.outcomes[progress.HostIndex] = (true, nil) }
         case "failed":
@@ -360,20 +351,24 @@ public final class Supervisor: Sendable {
 
     private func stopOthers(_ name: String) {
         let workers = state.withLock { $0.runs[name]?.workers.values.map { $0 } ?? [] }
-        for pid in workers { processes.signal(pid, SIGTERM) }
+        for pid in workers { executor.signal(pid, SIGTERM) }
     }
 
-    func workerExited(_ name: String, host: Int, exit: ProcessExit) {
+    func workerExited(_ name: String, host: Int, end: WorkerEnd) {
+        let exit = end.exit
         let now = clock()
         var released: CapacityInstance?
         var others: [Int32] = []
         let finished: Run? = state.withLock { state in
             guard var run = state.runs[name], run.exits[host] == nil else { return nil }
             run.exits[host] = exit
+            run.ends[host] = end
             // A spot instance whose worker vanished (killed, crashed) is a lost instance: the job is
             // interrupted, never failed, and its other instances are told so.
-            if run.outcomes[host] == nil, run.stopCause == nil, run.interruption == nil, run.instances[host]?.pool == .spot {
-                run.interruption = "Training job interrupted: the spot instance algo-\(host) was lost (\(exit.description))"
+            if run.outcomes[host] == nil, run.stopCause == nil, run.interruption == nil, end.failure == nil,
+               run.instances[host]?.pool == .spot || end.preempted {
+                run.interruption = "Training job interrupted: the spot instance algo-\(host) was " + (end.preempted ? "preempted" : "lost")
+                    + " (\(end.detail ?? exit.description))"
                 others = run.workers.filter { run.exits[$0.key] == nil }.map(\.value)
             }
             state.runs[name] = run
@@ -384,7 +379,7 @@ public final class Supervisor: Sendable {
             state.maxRuntimes[name] = nil
             return run
         }
-        for pid in others { processes.signal(pid, SIGUSR1) }
+        for pid in others { executor.signal(pid, SIGUSR1) }
         if let instance = released {
             discardInstanceDirectory(name, host: host)
             let reason = finished?.interruption != nil || state.withLock({ $0.runs[name]?.interruption }) != nil ? "interrupted" : "ended"
@@ -411,8 +406,9 @@ public final class Supervisor: Sendable {
         }
         let failures = (1...max(1, run.hosts)).compactMap { index -> String? in
             if let outcome = run.outcomes[index] { return outcome.succeeded ? nil : outcome.reason }
-            return "InternalServerError: the instance algo-\(index) ended (\(run.exits[index]?.description ?? "unknown")) "
-                + "without reporting its outcome; see \(config.jobsDirectory)/\(name)/algo-\(index).worker.log"
+            if let failure = run.ends[index]?.failure { return failure }
+            return "InternalServerError: the instance algo-\(index) ended (\(run.ends[index]?.detail ?? run.exits[index]?.description ?? "unknown")) "
+                + "without reporting its outcome; see \(executor.logLocation(job: name, host: index))"
         }
         if failures.isEmpty {
             record(name, .completed)

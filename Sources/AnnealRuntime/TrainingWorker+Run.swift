@@ -56,8 +56,14 @@ extension TrainingWorker {
             let lines = ["127.0.0.1 localhost"] + contract.hosts.map { "127.0.0.1 \($0)" }
             try (lines.joined(separator: "\n") + "\n").write(toFile: hosts, atomically: true, encoding: .utf8)
             let home = URL(fileURLWithPath: options.runtimesDirectory).deletingLastPathComponent().path
-            argv = Sandbox.command(command, jobDirectory: root, hidden: [home], exposed: runtime.exposed, hostsFile: hosts,
+            argv = Sandbox.command(options.clusterSignals ? ["/usr/bin/env", "--default-signal=TERM"] + command : command, jobDirectory: root,
+                                   hidden: [home], exposed: runtime.exposed, hostsFile: hosts,
                                    hostName: options.hostName, workingDirectory: "/opt/ml/code")
+        }
+        if options.clusterSignals {
+            // Slurm signals every process of the job: Anneal's notices (USR1, USR2) are for the worker
+            // alone, and bubblewrap must outlive a SIGTERM so the script gets its grace period.
+            argv = ["/usr/bin/env", sandboxed ? "--ignore-signal=TERM,USR1,USR2" : "--ignore-signal=USR1,USR2"] + argv
         }
         shipper.add("[anneal] running: \(command.joined(separator: " "))", at: Int64(Date().timeIntervalSince1970 * 1000))
         var out: [Int32] = [-1, -1]

@@ -90,7 +90,9 @@ public final class TrainingWorker: Sendable {
         // flush and the final report, or they would arrive after the job ended (or never).
         await flusher.value
         await shipper.flush()
-        await report(outcome.succeeded ? "completed" : (outcome.stopped ? "stopped" : "failed"), reason: outcome.reason)
+        // An interruption is no outcome: the supervisor decides it (restart), whoever gave the notice.
+        let interrupted = outcome.stopped && interruption.load(ordering: .sequentiallyConsistent)
+        await report(outcome.succeeded ? "completed" : (interrupted ? "interrupted" : (outcome.stopped ? "stopped" : "failed")), reason: outcome.reason)
         await shipper.flush()
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)

@@ -21,6 +21,11 @@ public struct WorkerOptions: Sendable {
     /// The session token of the job's session credentials (nil for a long-term key).
     public var sessionToken: String?
 
+    /// Started by the Slurm executor (`--signals slurm`): Slurm signals every process of the job,
+    /// so SIGTERM is the cluster taking the instance back (an interruption), SIGUSR2 is Anneal's
+    /// stop, and the training process is started ignoring USR1/USR2 (and its sandbox ignoring TERM).
+    public var clusterSignals = false
+
     public init(jobName: String, hostIndex: Int, controlPlane: URL, region: String, jobDirectory: String,
                 runtimesDirectory: String, stopGraceSeconds: Int, accessKeyID: String, secret: String, sessionToken: String? = nil) {
         self.sessionToken = sessionToken

@@ -37,10 +37,10 @@ enum Migrator {
 /// The platform's schema, one migration per change. Never edit a migration that has shipped: add one.
 /// Each feature keeps its migrations in its own file (`Schema+<Feature>.swift`), numbered in the
 /// range reserved for it: identity and objects 1-99, training jobs 100-199, logs 200-299, metrics 300-399, tuning 400-499, capacity 500-599,
-/// audit 600-699, console 1100-1199.
+/// audit 600-699, console 1100-1199, Slurm 1200-1299.
 public enum Schema {
     public static let migrations: [Migration] = base + sessions + iam + trainingJobs + logs + metrics + tuning + capacity
-        + audit + console
+        + audit + console + slurm
 
     static let base: [Migration] = [
         Migration(version: 1, name: "identity", sql: """

@@ -74,6 +74,7 @@ enum CapacityCommand {
                 + JobsCommand.pad(pair("vCPUs"), 12) + JobsCommand.pad(pair("memoryMiB"), 18) + pair("gpus"))
         }
         if let cap = reply["MaxInstances"] as? Int { print("at most \(cap) instances at once over all pools (--max-instances)") }
+        if let cluster = reply["Cluster"] as? [String: Any] { printCluster(cluster) }
         print("")
     }
 
@@ -113,5 +114,22 @@ enum CapacityCommand {
         let saved = cost["Saved"] as? Double ?? 0
         print(String(format: "\ncost so far: $%.6f on-demand equivalent, $%.6f actual, $%.6f saved (%.0f%%)", onDemand, actual, saved,
                      onDemand > 0 ? saved / onDemand * 100 : 0))
+    }
+
+    /// The Slurm cluster behind the pools: nodes in use per pool's partition.
+    static func printCluster(_ cluster: [String: Any]) {
+        print("\ncluster: \(cluster["cluster"] ?? "")")
+        if cluster["reachable"] as? Bool != true {
+            print("  unreachable: \(cluster["error"] ?? "")")
+            return
+        }
+        print("  " + JobsCommand.pad("POOL", 11) + JobsCommand.pad("PARTITION", 14) + JobsCommand.pad("NODES IN USE", 14)
+            + JobsCommand.pad("POWERED DOWN", 14) + JobsCommand.pad("CPUS", 12) + "ANNEAL JOBS (RUNNING/WAITING)")
+        for pool in cluster["pools"] as? [[String: Any]] ?? [] {
+            print("  " + JobsCommand.pad(pool["pool"] as? String ?? "", 11) + JobsCommand.pad(pool["partition"] as? String ?? "", 14)
+                + JobsCommand.pad("\(pool["nodesInUse"] ?? 0)/\(pool["nodes"] ?? 0)", 14) + JobsCommand.pad("\(pool["nodesPoweredDown"] ?? 0)", 14)
+                + JobsCommand.pad("\(pool["allocatedCPUs"] ?? 0)/\(pool["cpus"] ?? 0)", 12)
+                + "\(pool["annealJobsRunning"] ?? 0)/\(pool["annealJobsWaiting"] ?? 0)")
+        }
     }
 }

@@ -21,6 +21,11 @@ final class CapacityEndpoint: JSONService, @unchecked Sendable {
 
     func attach(_ supervisor: Supervisor) { lock.withLock { attached = supervisor } }
 
+    /// The executor's cluster (Slurm), when workers run on one.
+    private var cluster: (@Sendable () -> SlurmClusterReport)?
+
+    func attachCluster(_ report: @escaping @Sendable () -> SlurmClusterReport) { lock.withLock { cluster = report } }
+
     struct DescribeRequest: Decodable {
         var Job: String?
         var Running: Bool?
@@ -46,6 +51,7 @@ final class CapacityEndpoint: JSONService, @unchecked Sendable {
         var Cost: Cost
         var SchedulingDecisions: Int
         var DecisionMicroseconds: Double
+        var Cluster: SlurmClusterReport?
     }
 
     func handle(operation: String, body: [UInt8], context: CallContext) throws(AWSError) -> [UInt8] {
@@ -63,7 +69,8 @@ final class CapacityEndpoint: JSONService, @unchecked Sendable {
                 return try encode(DescribeReply(
                     Pools: snapshot.pools, MaxInstances: snapshot.maxInstances, Queue: snapshot.queue, WarmPools: snapshot.warm, Instances: instances,
                     Cost: Cost(OnDemandEquivalent: totals.onDemand, Actual: totals.actual, Saved: totals.onDemand - totals.actual),
-                    SchedulingDecisions: snapshot.decisions, DecisionMicroseconds: snapshot.decisionMicrosecondsPerCall))
+                    SchedulingDecisions: snapshot.decisions, DecisionMicroseconds: snapshot.decisionMicrosecondsPerCall,
+                    Cluster: lock.withLock { cluster }?()))
             } catch let error as AWSError {
                 throw error
             } catch {

@@ -112,7 +112,7 @@ enum ServeCommand {
         let endpoint = config.endpoint(boundPort: server.port)
         var pools: [CapacityPool] = []
         for kind in PoolKind.allCases {
-            let machine = MachineResources.pool(kind, overcommit: config.overcommit)
+            let machine = config.slurm.isSlurm ? SlurmWiring.pool(kind, gpus: config.slurm.gpuGres != nil) : MachineResources.pool(kind, overcommit: config.overcommit)
             pools.append(try config.poolSettings[kind].map { setting throws(UsageError) in
                 try ServeConfig.pool(setting, over: machine, option: "\(kind.rawValue)-pool")
             } ?? machine)
@@ -122,20 +122,25 @@ enum ServeCommand {
         }
         let market = SpotMarket(ratePerHour: config.spotInterruptionRate, trace: try config.spotMarketTrace(), seed: config.spotSeed)
         let capacityRecords = CapacityStore(database: database)
+        let slurm = try SlurmWiring.executor(config, endpoint: endpoint, database: database, logger: logger)
         let supervisor = Supervisor(
             config: Supervisor.Config(workerExecutable: ServeCommand.executablePath(), controlPlane: URL(string: endpoint)!,
                                       region: config.region, jobsDirectory: config.home + "/jobs",
                                       runtimesDirectory: config.home + "/runtimes", stopGraceSeconds: config.stopGraceSeconds,
-                                      capacity: config.maxInstances, pools: pools, market: market) { [stopGrace = config.stopGraceSeconds] job in
+                                      capacity: SlurmWiring.maxInstances(config), pools: pools, market: market) { [stopGrace = config.stopGraceSeconds] job in
                 // As SageMaker's instances: the execution role's session "SageMaker", for as long as the job may run.
                 let lifetime = Int64(max(job.spec.maxRuntimeSeconds, job.spec.maxWaitSeconds ?? 0) + stopGrace + 3600)
                 let session = try credentials.issueSession(accountID: admin.accountID, roleARN: job.spec.roleARN, sessionName: "SageMaker",
                                                            trainingJob: job.spec.name, lifetime: lifetime)
                 return .init(accessKeyID: session.accessKeyID, secret: session.secret, sessionToken: session.sessionToken)
             },
-            jobs: jobs, records: capacityRecords, note: { event, fields in logger.info(event, fields) })
+            jobs: jobs, records: capacityRecords, executor: slurm, note: { event, fields in logger.info(event, fields) })
         scheduler.attach(supervisor)
         capacityEndpoint.attach(supervisor)
+        if let slurm {
+            capacityEndpoint.attachCluster { slurm.report() }
+            slurm.start()
+        }
         workerEndpoint.attach(supervisor)
         supervisor.start()
         tuner.start(tuningJobs: tuningJobs, trainingJobs: jobs, metrics: metricStore, supervisor: supervisor, accountID: admin.accountID,

@@ -34,13 +34,15 @@ struct ServeConfig {
     var spotInterruptionRate = 0.0
     var spotTrace: String?
     var spotSeed: UInt64 = 1
+    /// `--executor slurm` and its `--slurm-*` settings (ServeConfig+Slurm.swift).
+    var slurm = SlurmServeSettings()
 
-    static let options: Set<String> = [
+    static let options: Set<String> = Set([
         "home", "host", "port", "region", "threads", "connection-timeout", "per-ip-connection-limit", "connection-limit",
         "tls-cert", "tls-key", "tls-ca", "endpoint-url", "log-level", "stop-grace", "max-instances",
         "worker-metrics-period", "metric-retention-days", "retention-interval", "overcommit", "on-demand-pool", "spot-pool",
         "spot-interruption-rate", "spot-trace", "spot-seed",
-    ]
+    ]).union(SlurmServeSettings.options)
 
     static let help = """
         usage: anneal serve [options]
@@ -77,7 +79,7 @@ struct ServeConfig {
           --spot-trace FILE           replay interruptions: a JSON array of {"instance": N, "afterSeconds": S}
                                       (the Nth spot instance launched is taken back S seconds after launch)
           --spot-seed N               seed of the random interruptions (default 1)
-        """
+        """ + "\n" + SlurmServeSettings.help
 
     /// Resolves the layers. `environment` and `fileContents` are passed in so this stays testable.
     static func resolve(arguments: Arguments, environment: [String: String]) throws(UsageError) -> ServeConfig {
@@ -126,7 +128,9 @@ struct ServeConfig {
         case "endpoint-url": endpointURL = value
         case "log-level": logLevel = value
         case "stop-grace": stopGraceSeconds = try number(0...3600)
-        case "max-instances": maxInstances = try number(1...10_000)
+        case "max-instances":
+            maxInstances = try number(1...10_000)
+            slurm.maxInstancesSet = true
         case "worker-metrics-period":
             guard let seconds = Double(value), seconds >= 0.1, seconds <= 3600 else {
                 throw UsageError("--worker-metrics-period must be a number of seconds in 0.1...3600, not '\(value)'")
@@ -152,7 +156,7 @@ struct ServeConfig {
         case "spot-seed":
             guard let seed = UInt64(value) else { throw UsageError("--spot-seed must be a whole number, not '\(value)'") }
             spotSeed = seed
-        default: throw UsageError("unknown setting '\(name)'")
+        default: try slurm.set(name, value)
         }
     }
 
@@ -161,6 +165,7 @@ struct ServeConfig {
         guard ["debug", "info", "warning", "error"].contains(logLevel) else {
             throw UsageError("--log-level must be debug, info, warning or error")
         }
+        try slurm.validate()
         guard region.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }), !region.isEmpty else {
             throw UsageError("--region '\(region)' is not a region name (like us-east-1)")
         }

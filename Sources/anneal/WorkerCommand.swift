@@ -5,7 +5,7 @@ import Glibc
 
 /// `anneal worker`: one instance of a training job, started by an executor (never by hand).
 enum WorkerCommand {
-    static let options: Set<String> = ["job", "host", "control-plane", "region", "job-dir", "runtimes", "stop-grace"]
+    static let options: Set<String> = ["job", "host", "control-plane", "region", "job-dir", "runtimes", "stop-grace", "signals"]
 
     static func main(_ arguments: [String]) -> Int32 {
         let parsed: Arguments
@@ -15,7 +15,7 @@ enum WorkerCommand {
         }
         if parsed.flags.contains("help") {
             print("usage: anneal worker --job NAME --host N --control-plane URL --region R --job-dir DIR --runtimes DIR "
-                + "[--stop-grace S]\n(started by anneal serve; credentials come in ANNEAL_WORKER_ACCESS_KEY_ID, "
+                + "[--stop-grace S] [--signals slurm]\n(started by anneal serve; credentials come in ANNEAL_WORKER_ACCESS_KEY_ID, "
                 + "ANNEAL_WORKER_SECRET_ACCESS_KEY and ANNEAL_WORKER_SESSION_TOKEN)")
             return ExitCode.success
         }
@@ -27,19 +27,31 @@ enum WorkerCommand {
             printError("anneal worker: --job, --host, --control-plane, --job-dir, --runtimes and the credential variables are required")
             return ExitCode.usage
         }
-        let worker = TrainingWorker(options: WorkerOptions(
+        let signals = parsed.options["signals"] ?? "local"
+        guard signals == "local" || signals == "slurm" else {
+            printError("anneal worker: --signals is local or slurm, not '\(signals)'")
+            return ExitCode.usage
+        }
+        var options = WorkerOptions(
             jobName: job, hostIndex: host, controlPlane: endpoint, region: parsed.options["region"] ?? "us-east-1",
             jobDirectory: directory, runtimesDirectory: runtimes,
             stopGraceSeconds: parsed.options["stop-grace"].flatMap(Int.init) ?? 120, accessKeyID: key, secret: secret,
-            sessionToken: environment["ANNEAL_WORKER_SESSION_TOKEN"]))
+            sessionToken: environment["ANNEAL_WORKER_SESSION_TOKEN"])
+        options.clusterSignals = signals == "slurm"
+        let worker = TrainingWorker(options: options)
         signal(SIGTERM, SIG_IGN)
         let stop = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
-        stop.setEventHandler { worker.requestStop() }
+        // On Slurm a SIGTERM comes from the cluster (a preemption, a cancellation): an interruption.
+        stop.setEventHandler { if options.clusterSignals { worker.requestInterruption() } else { worker.requestStop() } }
         stop.resume()
+        signal(SIGUSR2, SIG_IGN)
+        let anneal = DispatchSource.makeSignalSource(signal: SIGUSR2, queue: .global())
+        anneal.setEventHandler { if options.clusterSignals { worker.requestStop() } }
+        anneal.resume()
         signal(SIGUSR1, SIG_IGN)
         let interruption = DispatchSource.makeSignalSource(signal: SIGUSR1, queue: .global())
         interruption.setEventHandler { worker.requestInterruption() }
         interruption.resume()
-        return withExtendedLifetime((stop, interruption)) { JobsCommand.run { await worker.run() } }
+        return withExtendedLifetime((stop, interruption, anneal)) { JobsCommand.run { await worker.run() } }
     }
 }

@@ -18,10 +18,15 @@ ROOT = Path(__file__).resolve().parents[2]
 BINARY = os.environ.get("ANNEAL_BIN", str(ROOT / ".build" / "release" / "anneal"))
 
 
+# Set by conftest when the tests run against another executor (ANNEAL_EXECUTOR=slurm): given a
+# server's home, the flags that configure it.
+EXECUTOR_ARGS = None
+
+
 class AnnealServer:
     def __init__(self, home, extra_args=None, port=0):
         self.home = Path(home)
-        self.extra_args = list(extra_args or [])
+        self.extra_args = (EXECUTOR_ARGS(self.home) if EXECUTOR_ARGS else []) + list(extra_args or [])
         self.port = port
         self.proc = None
         self.endpoint = None

@@ -10,6 +10,23 @@ for _name in [n for n in os.environ if n.startswith("AWS_")]:
     del os.environ[_name]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def executor():
+    """ANNEAL_EXECUTOR=slurm: every server of the session runs its workers on a local Slurm
+    cluster (scripts/slurm-local) instead of this machine's processes."""
+    if os.environ.get("ANNEAL_EXECUTOR", "local") != "slurm":
+        yield "local"
+        return
+    import anneal_harness
+    from slurm_local import SlurmLocal
+    cluster = SlurmLocal().start()
+    anneal_harness.EXECUTOR_ARGS = cluster.serve_args
+    yield "slurm"
+    anneal_harness.EXECUTOR_ARGS = None
+    cluster.stop()
+    cluster.cleanup()
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
     srv = AnnealServer(tmp_path_factory.mktemp("anneal-home"))

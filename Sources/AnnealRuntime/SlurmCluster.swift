@@ -1,0 +1,54 @@
+import Foundation
+
+/// Why a request to the Slurm cluster failed. `unreachable` and `unauthorized` make jobs wait (the
+/// cluster or its token may come back); `rejected` ends the job with the cluster's reason.
+public struct SlurmError: Error, Sendable, CustomStringConvertible, Equatable {
+    public struct Code: Sendable, Equatable, CustomStringConvertible {
+        private enum Value: String { case unreachable, unauthorized, rejected, notFound, malformed }
+        private let value: Value
+        public static let unreachable = Code(value: .unreachable)
+        public static let unauthorized = Code(value: .unauthorized)
+        public static let rejected = Code(value: .rejected)
+        public static let notFound = Code(value: .notFound)
+        public static let malformed = Code(value: .malformed)
+        public var description: String { value.rawValue }
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}
+
+/// A node as the cluster reports it, for `anneal capacity`.
+public struct SlurmNode: Sendable, Equatable, Codable {
+    public var name: String
+    public var state: String
+    public var partitions: [String]
+    public var cpus: Int
+    public var allocatedCPUs: Int
+}
+
+/// What Anneal asks of a Slurm cluster: slurmrestd (`SlurmREST`) or the Slurm commands (`SlurmCLI`).
+public protocol SlurmCluster: Sendable {
+    /// Where it is, for messages (never with a token).
+    var location: String { get }
+    func ping() throws(SlurmError)
+    /// Submits a batch job; its Slurm job ID.
+    func submit(_ submission: SlurmSubmission) throws(SlurmError) -> Int
+    /// Every job the cluster still knows.
+    func jobs() throws(SlurmError) -> [SlurmJobInfo]
+    /// One job; nil when the cluster no longer knows it.
+    func job(_ id: Int) throws(SlurmError) -> SlurmJobInfo?
+    /// Sends a signal (USR1, USR2, TERM) to every process of the job.
+    func signal(_ id: Int, _ name: String) throws(SlurmError)
+    func cancel(_ id: Int) throws(SlurmError)
+    /// Whether the partition exists.
+    func partitionExists(_ name: String) throws(SlurmError) -> Bool
+    func nodes() throws(SlurmError) -> [SlurmNode]
+}
