@@ -95,7 +95,11 @@ public struct RuntimeResolver: Sendable {
                 + "\(virtualenv), which has no bin/ directory")
         }
         let bin = entry.virtualenv.map { [$0 + "/bin"] } ?? []
-        var runtime = FrameworkRuntime(python: python, exposed: (entry.virtualenv.map { [$0] } ?? []) + entry.expose,
+        // A `python` inside a virtual environment needs that environment visible in the sandbox too.
+        let environmentRoot = URL(fileURLWithPath: python).deletingLastPathComponent().deletingLastPathComponent().path
+        let pythonsEnvironment = entry.virtualenv == nil && FileManager.default.fileExists(atPath: environmentRoot + "/pyvenv.cfg")
+            ? [environmentRoot] : []
+        var runtime = FrameworkRuntime(python: python, exposed: (entry.virtualenv.map { [$0] } ?? []) + pythonsEnvironment + entry.expose,
                                        environment: entry.environment, binDirectories: bin + [Self.directoryOf(python)])
         if let train = entry.train {
             runtime.train = [try runtime.executable(train[0], purpose: "the train command of '\(entry.image)' in \(tablePath)")]

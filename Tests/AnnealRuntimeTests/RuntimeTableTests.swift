@@ -102,6 +102,17 @@ struct RuntimeFixture {
         #expect(environment["MODE"] == "image" && environment["SHARED"] == "job" && environment["KEEP"] == "1")
     }
 
+    /// A `python` inside a virtual environment brings that environment into the sandbox's view (it
+    /// may live where the sandbox hides, such as /tmp); a plain interpreter brings nothing.
+    @Test func aPythonInsideAVirtualEnvironmentExposesIt() throws {
+        let fixture = try RuntimeFixture()
+        FileManager.default.createFile(atPath: fixture.venv + "/pyvenv.cfg", contents: Data("home = /usr/bin\n".utf8))
+        try fixture.write("{\"runtimes\": [{\"image\": \"in-venv\", \"python\": \"\(fixture.venv)/bin/python\"}, "
+            + "{\"image\": \"plain\", \"python\": \"/usr/bin/python3\"}]}")
+        #expect(try fixture.resolver.resolve(image: "in-venv", log: { _ in }).exposed == [fixture.venv])
+        #expect(try fixture.resolver.resolve(image: "plain", log: { _ in }).exposed == [])
+    }
+
     @Test func theTableComesBeforeTheBuiltInMappings() throws {
         let fixture = try RuntimeFixture()
         try fixture.write("{\"runtimes\": [{\"image\": \"sagemaker-scikit-learn:*\", \"virtualenv\": \"\(fixture.venv)\"}]}")
