@@ -14,6 +14,16 @@ public final class LogShipper: Sendable {
         /// When lines were last taken for sending (ms), and whether a prompt flush is on its way.
         var lastSent: Int64 = 0
         var promptFlushScheduled = false
+
+        /// Keeps `line` among the last `tailLength` (for FailureReason), replacing the oldest.
+        mutating func remember(_ line: String) {
+            if tail.count < LogShipper.tailLength {
+                tail.append(line)
+            } else {
+                tail[next] = line
+                next = (next + 1) % LogShipper.tailLength
+            }
+        }
     }
 
     /// After this long without output, the first new lines are sent at once (after a short pause to
@@ -86,12 +96,7 @@ public final class LogShipper: Sendable {
         let prompt = pending.withLock { pending -> Bool in
             pending.lines.append((timestamp, line))
             if !points.isEmpty { pending.metrics += points }
-            if pending.tail.count < Self.tailLength {
-                pending.tail.append(line)
-            } else {
-                pending.tail[pending.next] = line
-                pending.next = (pending.next + 1) % Self.tailLength
-            }
+            pending.remember(line)
             return Self.claimPromptFlush(&pending, now: timestamp)
         }
         if prompt { schedulePromptFlush() }
@@ -121,14 +126,7 @@ public final class LogShipper: Sendable {
         let prompt = pending.withLock { pending -> Bool in
             pending.lines.reserveCapacity(pending.lines.count + lines.count)
             for line in lines { pending.lines.append((timestamp, line)) }
-            for line in lines.suffix(Self.tailLength) {
-                if pending.tail.count < Self.tailLength {
-                    pending.tail.append(line)
-                } else {
-                    pending.tail[pending.next] = line
-                    pending.next = (pending.next + 1) % Self.tailLength
-                }
-            }
+            for line in lines.suffix(Self.tailLength) { pending.remember(line) }
             return Self.claimPromptFlush(&pending, now: timestamp)
         }
         if prompt { schedulePromptFlush() }
