@@ -47,22 +47,17 @@ def request(name, seconds):
         StoppingCondition={"MaxRuntimeInSeconds": 600})
 
 
-def finished(sm):
-    count, failed, token = 0, 0, None
-    for status in ("Completed", "Failed", "Stopped"):
-        token = None
-        while True:
-            kwargs = dict(StatusEquals=status, MaxResults=100)
-            if token:
-                kwargs["NextToken"] = token
-            page = sm.list_training_jobs(**kwargs)
-            count += len(page["TrainingJobSummaries"])
-            if status != "Completed":
-                failed += len(page["TrainingJobSummaries"])
-            token = page.get("NextToken")
-            if not token:
-                break
-    return count, failed
+def finished(srv):
+    """Jobs ended and those of them not Completed, from the server's /metrics gauges: an unsigned
+    request that costs the server next to nothing, so the CPU figure is the jobs' own (polling
+    ListTrainingJobs over 500 jobs every second cost more than the jobs)."""
+    _, _, body = srv.get("/metrics")
+    counts = {}
+    for line in body.decode().splitlines():
+        if line.startswith('anneal_training_jobs{status="'):
+            counts[line.split('"')[1]] = float(line.split()[-1])
+    done = sum(counts.get(status, 0) for status in ("Completed", "Failed", "Stopped"))
+    return int(done), int(done - counts.get("Completed", 0))
 
 
 def first_line_seconds(logs, name, created, timeout=300):
@@ -165,7 +160,7 @@ def main():
             submitted = time.time() - start
             deadline = time.time() + 60 + jobs * (args.seconds + 5)
             while True:
-                done, failed = finished(sm)
+                done, failed = finished(srv)
                 if done >= jobs or time.time() > deadline:
                     break
                 time.sleep(1)

@@ -320,12 +320,15 @@ public final class Supervisor: Sendable {
     public func report(_ progress: WorkerProtocol.Progress) {
         let name = progress.TrainingJobName
         switch progress.Event {
-        case "downloading": record(name, .downloading)
-        case "training": record(name, .training)
-        case "uploading": record(name, .uploading)
+        // Progress within a run is committed without an fsync of its own: a crash of the machine
+        // could lose only these notes (the run's outcome is decided by its worker's end, whose
+        // record is fsynced and carries every earlier commit with it), a crash of the server none.
+        case "downloading": record(name, .downloading, durability: .process)
+        case "training": record(name, .training, durability: .process)
+        case "uploading": record(name, .uploading, durability: .process)
         case "metrics":
             let values = (progress.Metrics ?? []).map { MetricValue(metricName: $0.MetricName, value: $0.Value, timestamp: $0.Timestamp) }
-            if !values.isEmpty { record(name, .metrics(values)) }
+            if !values.isEmpty { record(name, .metrics(values), durability: .process) }
         case "interrupted":
             break // no outcome: the worker's exit decides (an interruption restarts the job)
         case "completed", "stopped":
@@ -453,10 +456,10 @@ public final class Supervisor: Sendable {
     /// Applies a lifecycle event to the stored job (late or duplicate events change nothing). When a
     /// spot job ends, its billable time is its time on instances at the spot price, as SageMaker
     /// bills it: the SDK's printed savings are then `1 - spot/on-demand` of the running time.
-    func record(_ name: String, _ event: TrainingJobEvent) {
+    func record(_ name: String, _ event: TrainingJobEvent, durability: Database.Durability = .full) {
         let time = clock()
         let catalog = config.catalog
-        _ = try? jobs.update(named: name) { job in
+        _ = try? jobs.update(named: name, durability: durability) { job in
             guard job.apply(event, at: time), job.status.isTerminal, job.spec.managedSpot,
                   let running = job.billableTimeSeconds, let type = catalog[job.spec.instanceType], type.onDemandPrice > 0 else { return }
             job.billableTimeSeconds = max(1, Int((Double(running) * type.spotPrice / type.onDemandPrice).rounded()))

@@ -57,6 +57,30 @@ public final class TrainingWorker: Sendable {
 
     public func run() async -> Int32 {
         trace("worker started")
+        if options.ownsDirectory, let problem = takeDirectory() {
+            print("anneal worker: cannot make the instance directory \(options.jobDirectory): \(problem)")
+            return 2
+        }
+        let exitCode = await work()
+        return exitCode
+    }
+
+    /// The instance's directory, fresh or taken over from a warm instance (`--own-directory`).
+    /// Returns what went wrong, or nil.
+    func takeDirectory() -> String? {
+        let root = options.jobDirectory
+        // Anything left under this name (an earlier attempt of the job) is not this instance's.
+        try? FileManager.default.removeItem(atPath: root)
+        if let warm = options.warmFrom, rename(warm, root) == 0 { return nil }
+        do {
+            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    private func work() async -> Int32 {
         var fetched: WorkerProtocol.Assignment?
         for attempt in 0..<5 where fetched == nil {
             do {
@@ -68,7 +92,10 @@ public final class TrainingWorker: Sendable {
                 try? await Task.sleep(for: .milliseconds(200 << attempt))
             }
         }
-        guard let assignment = fetched else { return 2 }
+        guard let assignment = fetched else {
+            if options.ownsDirectory { try? FileManager.default.removeItem(atPath: options.jobDirectory) }
+            return 2
+        }
         trace("assignment fetched")
         let spec = assignment.Spec
         let shipper = LogShipper(client: client, jobName: spec.name, hostIndex: options.hostIndex,
@@ -98,6 +125,11 @@ public final class TrainingWorker: Sendable {
         getrusage(RUSAGE_SELF.rawValue, &usage)
         trace("worker cpu user=\(Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6) "
               + "system=\(Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6)")
+        // An instance no warm pool will keep is gone with its worker (the supervisor removes what a
+        // worker that died could not).
+        if options.ownsDirectory && (spec.keepAliveSeconds ?? 0) == 0 {
+            try? FileManager.default.removeItem(atPath: options.jobDirectory)
+        }
         return outcome.succeeded || outcome.stopped ? 0 : 1
     }
 

@@ -98,30 +98,23 @@ public struct LocalExecutor: WorkerExecutor {
     public func place(_ placement: WorkerPlacement, _ callbacks: WorkerCallbacks) throws {
         for instance in placement.instances {
             let host = instance.host
-            let directory = "\(config.jobsDirectory)/\(placement.job)/algo-\(host)"
-            try? FileManager.default.removeItem(atPath: directory)
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            // A warm instance keeps its directory (staged channels, installed requirements, the warm
-            // pool cache): it moves to the new job, whose worker reuses what still matches.
-            if let previous = placement.warmFrom {
-                rmdir(directory)
-                if rename("\(config.jobsDirectory)/\(previous)/algo-\(host)", directory) != 0 {
-                    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-                }
-            }
-            let logFD = open(logLocation(job: placement.job, host: host), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
-            defer { if logFD >= 0 { close(logFD) } }
-            let arguments = [config.workerExecutable, "worker", "--job", placement.job, "--host", String(host),
+            // The worker makes its directory and its log itself (--own-directory, --log): the control
+            // plane does no file-system work per instance. A warm instance keeps its directory
+            // (staged channels, installed requirements, the warm pool cache): the new job's worker
+            // takes it over and reuses what still matches.
+            var arguments = [config.workerExecutable, "worker", "--job", placement.job, "--host", String(host),
                              "--control-plane", config.controlPlane.absoluteString, "--region", config.region,
-                             "--job-dir", directory, "--runtimes", config.runtimesDirectory,
-                             "--stop-grace", String(config.stopGraceSeconds)]
+                             "--job-dir", "\(config.jobsDirectory)/\(placement.job)/algo-\(host)", "--runtimes", config.runtimesDirectory,
+                             "--stop-grace", String(config.stopGraceSeconds), "--own-directory",
+                             "--log", logLocation(job: placement.job, host: host)]
+            if let previous = placement.warmFrom { arguments += ["--warm-from", "\(config.jobsDirectory)/\(previous)/algo-\(host)"] }
             let credentials = placement.credentials
             var environment = ["ANNEAL_WORKER_ACCESS_KEY_ID": credentials.accessKeyID, "ANNEAL_WORKER_SECRET_ACCESS_KEY": credentials.secret,
                                "HOME": ProcessInfo.processInfo.environment["HOME"] ?? "/tmp", "ANNEAL_INSTANCE_ID": instance.id]
             if let token = credentials.sessionToken { environment["ANNEAL_WORKER_SESSION_TOKEN"] = token }
             environment["PATH"] = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
             let exited = callbacks.exited
-            let pid = try processes.spawn(arguments, environment: environment, stdout: logFD, stderr: logFD) { exit in
+            let pid = try processes.spawn(arguments, environment: environment) { exit in
                 exited(host, WorkerEnd(exit: exit))
             }
             callbacks.started(host, pid)

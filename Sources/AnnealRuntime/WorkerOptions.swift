@@ -26,6 +26,13 @@ public struct WorkerOptions: Sendable {
     /// stop, and the training process is started ignoring USR1/USR2 (and its sandbox ignoring TERM).
     public var clusterSignals = false
 
+    /// The instance's directory is the worker's to make and to remove (`--own-directory`, the local
+    /// executor): it is created at the start (taken over from `warmFrom`, a warm instance's directory,
+    /// when that is given) and removed at the end unless the job keeps its instance warm. The control
+    /// plane then does no file-system work per instance, as a cloud's does none on an instance's disk.
+    public var ownsDirectory = false
+    public var warmFrom: String?
+
     public init(jobName: String, hostIndex: Int, controlPlane: URL, region: String, jobDirectory: String,
                 runtimesDirectory: String, stopGraceSeconds: Int, accessKeyID: String, secret: String, sessionToken: String? = nil) {
         self.sessionToken = sessionToken

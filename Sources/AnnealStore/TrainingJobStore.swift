@@ -1,5 +1,6 @@
 import AnnealCore
 import Foundation
+import Synchronization
 
 /// What ListTrainingJobs asks for: filters, order and one page.
 public struct TrainingJobQuery: Sendable, Equatable {
@@ -89,8 +90,9 @@ public struct TrainingJobStore: Sendable {
     /// The name and ARN are the job's identity: changes `body` makes to them are discarded.
     /// `body` runs while the database is held: it must be quick and must not call the store.
     @discardableResult
-    public func update(named name: String, _ body: (inout TrainingJob) -> Void) throws(StoreError) -> TrainingJob? {
-        try database.write { conn throws(StoreError) in
+    public func update(named name: String, durability: Database.Durability = .full,
+                       _ body: (inout TrainingJob) -> Void) throws(StoreError) -> TrainingJob? {
+        try database.write(durability: durability) { conn throws(StoreError) in
             guard let row = try conn.query("SELECT id, document FROM training_jobs WHERE name = ?", [.text(name)]).first else {
                 return nil
             }
@@ -106,7 +108,7 @@ public struct TrainingJobStore: Sendable {
                 WHERE id = ?
                 """, [.text(job.status.rawValue), .text(job.secondaryStatus.rawValue), TrainingJobStore.warmPool(job),
                       job.spec.tuningJobARN.map { .text($0) } ?? .null, .real(job.lastModifiedTime),
-                      .integer(TrainingJobStore.documentVersion), .text(try TrainingJobStore.encode(job)), row["id"]])
+                      .integer(TrainingJobStore.documentVersion), .text(try TrainingJobStore.encode(job, remember: true)), row["id"]])
             return job
         }
     }
@@ -171,19 +173,103 @@ public struct TrainingJobStore: Sendable {
 
     // MARK: - Documents
 
-    static func encode(_ job: TrainingJob) throws(StoreError) -> String {
+    /// `remember`: the document is about to be stored, so the next read of it can skip decoding.
+    static func encode(_ job: TrainingJob, remember: Bool = false) throws(StoreError) -> String {
+        let document: String
         do {
-            return String(decoding: try JSONEncoder().encode(job), as: UTF8.self)
+            // The request part of a job never changes after it is accepted (save a warm pool's
+            // keep-alive): its JSON is made once and the document is that plus the job's state.
+            let spec = try decoded.specDocument(job)
+            let state = try JSONEncoder().encode(JobState(job))
+            document = "{\"spec\":" + spec + "," + String(decoding: state.dropFirst(), as: UTF8.self)
         } catch {
             throw StoreError(.invalid, "cannot encode training job \(job.name): \(error)")
         }
+        if remember { decoded.remember(document, job) }
+        return document
     }
 
     static func decode(_ row: Row) throws(StoreError) -> TrainingJob {
+        let document = row["document"].string ?? ""
+        if let job = decoded.job(for: document) { return job }
         do {
-            return try JSONDecoder().decode(TrainingJob.self, from: Data((row["document"].string ?? "").utf8))
+            let job = try JSONDecoder().decode(TrainingJob.self, from: Data(document.utf8))
+            decoded.remember(document, job)
+            return job
         } catch {
             throw StoreError(.corrupt, "unreadable training job document: \(error)")
+        }
+    }
+
+    /// Jobs already decoded, by their exact document text: a running job's document is read and
+    /// rewritten at every step of its life (a worker's report, a scheduling decision, a Describe),
+    /// and decoding it was a tenth of the server's CPU per job. Keyed by the text itself, an entry can
+    /// never be stale, whoever wrote the row.
+    static let decoded = DocumentCache()
+
+    final class DocumentCache: Sendable {
+        private let entries = Mutex<[String: TrainingJob]>([:])
+        private let specs = Mutex<[String: (spec: TrainingJobSpec, json: String)]>([:])
+
+        /// The JSON of the job's spec, encoded again only when the spec changed.
+        func specDocument(_ job: TrainingJob) throws -> String {
+            if let cached = specs.withLock({ $0[job.name] }), cached.spec == job.spec { return cached.json }
+            let json = String(decoding: try JSONEncoder().encode(job.spec), as: UTF8.self)
+            specs.withLock { specs in
+                if specs.count >= DocumentCache.capacity { specs.removeAll(keepingCapacity: true) }
+                specs[job.name] = (job.spec, json)
+            }
+            return json
+        }
+        /// About the running and recently read jobs; past it the cache starts again.
+        static let capacity = 1024
+
+        func job(for document: String) -> TrainingJob? {
+            entries.withLock { $0[document] }
+        }
+
+        func remember(_ document: String, _ job: TrainingJob) {
+            entries.withLock { entries in
+                if entries.count >= DocumentCache.capacity { entries.removeAll(keepingCapacity: true) }
+                entries[document] = job
+            }
+        }
+    }
+
+    /// Everything of a `TrainingJob` but its spec, under the same keys (the synthesized coding of
+    /// TrainingJob): a document is `{"spec": ..., <these>}`. TrainingJobStoreTests checks that the
+    /// two agree, so a field added to TrainingJob and not here fails a test.
+    struct JobState: Encodable {
+        var arn: String
+        var status: TrainingJobStatus
+        var secondaryStatus: SecondaryStatus
+        var transitions: [StatusTransition]
+        var failureReason: String?
+        var creationTime: Double
+        var lastModifiedTime: Double
+        var trainingStartTime: Double?
+        var trainingEndTime: Double?
+        var modelArtifacts: String
+        var finalMetrics: [MetricValue]
+        var trainingTimeSeconds: Int?
+        var billableTimeSeconds: Int?
+        var warmPoolStatus: JSONValue?
+
+        init(_ job: TrainingJob) {
+            arn = job.arn
+            status = job.status
+            secondaryStatus = job.secondaryStatus
+            transitions = job.transitions
+            failureReason = job.failureReason
+            creationTime = job.creationTime
+            lastModifiedTime = job.lastModifiedTime
+            trainingStartTime = job.trainingStartTime
+            trainingEndTime = job.trainingEndTime
+            modelArtifacts = job.modelArtifacts
+            finalMetrics = job.finalMetrics
+            trainingTimeSeconds = job.trainingTimeSeconds
+            billableTimeSeconds = job.billableTimeSeconds
+            warmPoolStatus = job.warmPoolStatus
         }
     }
 

@@ -56,6 +56,30 @@ private func allPages(_ store: TrainingJobStore, _ query: TrainingJobQuery) thro
         #expect(try reopened.job(named: "Job-1")?.spec.request.serialized.contains(#""InstanceCount":1,"#) == true)
     }
 
+    /// A document is the spec's cached JSON and `JobState` spliced together: it must hold exactly
+    /// what the synthesized coding of TrainingJob writes (a field added to TrainingJob and not to
+    /// JobState fails here), and decode to the same job.
+    @Test func documentsAgreeWithTheSynthesizedCoding() throws {
+        var full = job("Doc-1", at: 1_700_000_000.5, tags: [("team", "sorts")])
+        _ = full.apply(.training, at: 1_700_000_002)
+        _ = full.apply(.metrics([MetricValue(metricName: "loss", value: 0.5, timestamp: 1_700_000_003)]), at: 1_700_000_003)
+        _ = full.apply(.failed(reason: "AlgorithmError: boom"), at: 1_700_000_004)
+        full.warmPoolStatus = ["Status": "Available"]
+        full.billableTimeSeconds = 3
+        for candidate in [job("Doc-2", at: 1), full] {
+            let document = try TrainingJobStore.encode(candidate)
+            let reference = try JSONSerialization.jsonObject(with: JSONEncoder().encode(candidate)) as? NSDictionary
+            let spliced = try JSONSerialization.jsonObject(with: Data(document.utf8)) as? NSDictionary
+            #expect(spliced == reference)
+            #expect(try JSONDecoder().decode(TrainingJob.self, from: Data(document.utf8)) == candidate)
+        }
+        // A changed spec is encoded again, not taken from the cache.
+        var changed = full
+        changed.spec.hyperParameters["lr"] = "0.1"
+        let document = try TrainingJobStore.encode(changed)
+        #expect(try JSONDecoder().decode(TrainingJob.self, from: Data(document.utf8)).spec.hyperParameters["lr"] == "0.1")
+    }
+
     @Test func aNameIsTakenInAnyCase() throws {
         let jobs = try store()
         try jobs.create(job("Job-1", at: 1))

@@ -41,7 +41,7 @@ long anneal_copy_file_range(int in, int64_t *offset_in, int out, size_t length);
 /// large upload's final fsync finds little left to write.
 int anneal_start_writeback(int fd, int64_t offset, int64_t length);
 
-/// fork + exec with what Swift must not do between them: a new session (so the whole process
+/// vfork-style clone + exec with what Swift must not do between them: a new session (so the whole process
 /// tree can be signalled), signals unblocked and SIGPIPE reset, stdin from /dev/null, stdout and
 /// stderr redirected, every other descriptor closed, optionally killed when the parent dies.
 /// `join_fds` are open `cgroup.procs` files the child enters before exec; `address_space_limit`
