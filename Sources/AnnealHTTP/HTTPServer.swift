@@ -132,6 +132,13 @@ private func withOptionalCString<R>(_ string: String?, _ body: (UnsafePointer<CC
 }
 
 /// Monotonic clock in nanoseconds.
+/// CPU time the calling thread has used, in nanoseconds.
+public func threadCPUNanoseconds() -> UInt64 {
+    var spec = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &spec)
+    return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
+}
+
 public func monotonicNanoseconds() -> UInt64 {
     var spec = timespec()
     clock_gettime(CLOCK_MONOTONIC, &spec)

@@ -66,19 +66,27 @@ public final class LogShipper: Sendable {
         }
     }
 
-    /// Creates the group (if needed) and this host's stream.
+    /// Creates this host's stream, and the group first if it does not exist yet (only the first job
+    /// of a server meets that: asking for the group every time cost a request per instance).
     public func open() async throws(ClientError) {
-        for (target, body) in [("CreateLogGroup", ["logGroupName": Self.group]),
-                               ("CreateLogStream", ["logGroupName": Self.group, "logStreamName": stream])] {
-            do {
-                _ = try await client.json(signingName: "logs", target: "Logs_20140328.\(target)", body: Array(try JSONEncoder().encode(body)))
-            } catch let error as ClientError where error.code == "ResourceAlreadyExistsException" {
-                continue
-            } catch let error as ClientError {
-                throw error
-            } catch {
-                throw ClientError(status: nil, code: "SerializationError", message: "\(error)")
-            }
+        do throws(ClientError) {
+            try await create("CreateLogStream", ["logGroupName": Self.group, "logStreamName": stream])
+        } catch where error.code == "ResourceNotFoundException" {
+            try await create("CreateLogGroup", ["logGroupName": Self.group])
+            try await create("CreateLogStream", ["logGroupName": Self.group, "logStreamName": stream])
+        }
+    }
+
+    /// One Create call; what already exists is no error.
+    private func create(_ target: String, _ body: [String: String]) async throws(ClientError) {
+        do {
+            _ = try await client.json(signingName: "logs", target: "Logs_20140328.\(target)", body: Array(try JSONEncoder().encode(body)))
+        } catch let error as ClientError where error.code == "ResourceAlreadyExistsException" {
+            return
+        } catch let error as ClientError {
+            throw error
+        } catch {
+            throw ClientError(status: nil, code: "SerializationError", message: "\(error)")
         }
     }
 

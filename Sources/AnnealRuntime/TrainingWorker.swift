@@ -109,7 +109,10 @@ public final class TrainingWorker: Sendable {
                 await shipper.flush()
             }
         }
-        let utilisation = Task { await UtilisationSampler(directory: options.jobDirectory).report(client: client, job: spec.name, host: options.hostIndex) }
+        let period = assignment.MetricsPeriodSeconds ?? UtilisationSampler.defaultPeriod
+        let utilisation = Task {
+            await UtilisationSampler(directory: options.jobDirectory).report(client: client, job: spec.name, host: options.hostIndex, period: period)
+        }
         let outcome = await train(spec: spec, arn: assignment.TrainingJobArn, shipper: shipper)
         utilisation.cancel()
         flusher.cancel()
@@ -156,9 +159,8 @@ public final class TrainingWorker: Sendable {
             return Outcome(reason: "InternalServerError: cannot prepare the job directory: \(error)")
         }
 
-        // Reports go out in order without holding up the work they describe; channels, code and
-        // checkpoints download at the same time.
-        reportInOrder("downloading")
+        // Reports go out in order without holding up the work they describe (Downloading was recorded
+        // when the assignment was fetched); channels, code and checkpoints download at the same time.
         do {
             async let channels = stageChannels(spec, into: root + "/input/data", previous: previous, log: log)
             async let code: Void = stageCode(spec, into: root + "/code", log: log)

@@ -173,30 +173,13 @@ public final class UtilisationSampler: Sendable {
 extension UtilisationSampler {
     static let namespace = "/aws/sagemaker/TrainingJobs"
 
-    /// What the control plane adds to a worker's assignment for the sampler: `anneal serve
-    /// --worker-metrics-period`.
-    struct Settings: Decodable {
-        var MetricsPeriodSeconds: Double?
-    }
-
     public static let defaultPeriod = 10.0
 
-    /// Samples every `period` seconds (by default the control plane's setting, read with the
-    /// assignment, else 10) until the task is cancelled, sending each sample with PutMetricData
-    /// (dimension `Host=<job>/algo-<n>`). A failed send is reported once and retried with the next sample.
-    public func report(client: AWSClient, job: String, host: Int, period given: Double? = nil) async {
-        var period = given ?? Self.defaultPeriod
-        if given == nil {
-            let request = WorkerProtocol.AssignmentRequest(TrainingJobName: job, HostIndex: host)
-            if let body = try? JSONEncoder().encode(request),
-               let reply = try? await client.json(signingName: WorkerProtocol.signingName,
-                                                  target: "\(WorkerProtocol.targetPrefix).GetAssignment", body: Array(body)),
-               let settings = try? JSONDecoder().decode(Settings.self, from: Data(reply)),
-               let configured = settings.MetricsPeriodSeconds {
-                period = configured
-            }
-        }
-        period = max(period, 0.1)
+    /// Samples every `period` seconds (the control plane's `--worker-metrics-period`, sent with the
+    /// assignment) until the task is cancelled, sending each sample with PutMetricData (dimension
+    /// `Host=<job>/algo-<n>`). A failed send is reported once and retried with the next sample.
+    public func report(client: AWSClient, job: String, host: Int, period: Double) async {
+        let period = max(period, 0.1)
         _ = sample(now: Self.monotonicSeconds())
         var warned = false
         while !Task.isCancelled {

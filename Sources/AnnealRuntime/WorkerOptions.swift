@@ -100,9 +100,12 @@ extension WorkerProtocol {
     public struct Assignment: Codable, Sendable {
         public var Spec: TrainingJobSpec
         public var TrainingJobArn: String
-        public init(Spec: TrainingJobSpec, TrainingJobArn: String) {
+        /// `anneal serve --worker-metrics-period`: how often the worker samples utilisation.
+        public var MetricsPeriodSeconds: Double?
+        public init(Spec: TrainingJobSpec, TrainingJobArn: String, MetricsPeriodSeconds: Double? = nil) {
             self.Spec = Spec
             self.TrainingJobArn = TrainingJobArn
+            self.MetricsPeriodSeconds = MetricsPeriodSeconds
         }
     }
 }

@@ -20,6 +20,8 @@ final class APIExchange: HTTPExchange {
     private var s3: S3Exchange?
     /// The decisions of this request, kept only where the audit log may need them.
     private var note: AuthorizationNote?
+    /// CPU time of this thread spent on the request so far (start, every chunk, finish).
+    private var cpuNanoseconds: UInt64 = 0
 
     init(gateway: Gateway, head: HTTPRequestHead) {
         self.gateway = gateway
@@ -28,6 +30,8 @@ final class APIExchange: HTTPExchange {
     }
 
     func start() -> HTTPResponse? {
+        let began = threadCPUNanoseconds()
+        defer { cpuNanoseconds &+= threadCPUNanoseconds() &- began }
         gateway.metrics.inFlight.add(1, ordering: .relaxed)
         (route, wire) = RequestClassifier.route(head, services: gateway.services)
         switch route {
@@ -67,6 +71,8 @@ final class APIExchange: HTTPExchange {
     }
 
     func receive(_ chunk: UnsafeRawBufferPointer) -> HTTPResponse? {
+        let began = threadCPUNanoseconds()
+        defer { cpuNanoseconds &+= threadCPUNanoseconds() &- began }
         if let s3 {
             do { try s3.receive(chunk) } catch { return fail(error) }
             return nil
@@ -77,6 +83,8 @@ final class APIExchange: HTTPExchange {
     }
 
     func finish() -> HTTPResponse {
+        let began = threadCPUNanoseconds()
+        defer { cpuNanoseconds &+= threadCPUNanoseconds() &- began }
         if let s3 {
             do { return respond(try s3.finish()) } catch { return fail(error) }
         }
@@ -132,7 +140,8 @@ final class APIExchange: HTTPExchange {
         s3?.end(completed: completed && status < 300)
         gateway.metrics.inFlight.subtract(1, ordering: .relaxed)
         let seconds = Double(monotonicNanoseconds() &- head.startedAt) / 1e9
-        gateway.metrics.record(service: serviceName, operation: operationName, status: status, seconds: seconds)
+        gateway.metrics.record(service: serviceName, operation: operationName, status: status, seconds: seconds,
+                               cpuSeconds: Double(cpuNanoseconds) / 1e9)
         guard gateway.logger.isEnabled(.info) else { return }
         var fields: [(String, String)] = [
             ("method", head.method), ("service", serviceName), ("operation", operationName), ("status", String(status)),

@@ -25,6 +25,8 @@ public final class PlatformMetrics: Sendable {
     struct State {
         var requests: [RequestKey: Int] = [:]
         var latency: [LatencyKey: Histogram] = [:]
+        /// CPU seconds the server's threads spent in requests, by service.
+        var cpu: [String: Double] = [:]
     }
 
     /// Upper bounds of the latency buckets, in seconds.
@@ -35,9 +37,12 @@ public final class PlatformMetrics: Sendable {
 
     public init() {}
 
-    public func record(service: String, operation: String, status: Int, seconds: Double) {
+    /// `cpuSeconds`: what the request cost the thread that served it (reading, authenticating,
+    /// running the operation, not the sending of a reply body).
+    public func record(service: String, operation: String, status: Int, seconds: Double, cpuSeconds: Double = 0) {
         state.withLock { state in
             state.requests[RequestKey(service: service, operation: operation, status: status), default: 0] += 1
+            state.cpu[service, default: 0] += cpuSeconds
             let key = LatencyKey(service: service, operation: operation)
             var histogram = state.latency[key] ?? Histogram(bounds: Self.bounds.count)
             if let index = Self.bounds.firstIndex(where: { seconds <= $0 }) { histogram.buckets[index] += 1 }
@@ -67,6 +72,12 @@ public final class PlatformMetrics: Sendable {
             out += "anneal_request_duration_seconds_bucket{\(labels),le=\"+Inf\"} \(histogram.count)\n"
             out += "anneal_request_duration_seconds_sum{\(labels)} \(histogram.sum)\n"
             out += "anneal_request_duration_seconds_count{\(labels)} \(histogram.count)\n"
+        }
+        out += "# HELP anneal_request_cpu_seconds_total CPU time spent serving requests, by service (reading, "
+            + "authenticating and running them; sending reply bodies not included).\n"
+        out += "# TYPE anneal_request_cpu_seconds_total counter\n"
+        for (service, seconds) in snapshot.cpu.sorted(by: { $0.key < $1.key }) {
+            out += "anneal_request_cpu_seconds_total{service=\"\(label(service))\"} \(seconds)\n"
         }
         out += "# HELP anneal_requests_in_flight Requests being served now.\n# TYPE anneal_requests_in_flight gauge\n"
         out += "anneal_requests_in_flight \(inFlight.load(ordering: .relaxed))\n"

@@ -30,9 +30,13 @@ public struct CapacityStore: Sendable {
 
     public init(database: Database) { self.database = database }
 
-    public func launched(_ instance: CapacityInstance, sequence: Int, at time: Double) throws(StoreError) {
+    /// `durability`: `.process` where a full commit follows before the instance is acted on (the
+    /// supervisor's launch path: the job's session credentials are stored with a full commit just
+    /// before its worker starts, and carry this record to the disk with them).
+    public func launched(_ instance: CapacityInstance, sequence: Int, at time: Double,
+                         durability: Database.Durability = .full) throws(StoreError) {
         let price = instance.pool == .spot ? instance.type.spotPrice : instance.type.onDemandPrice
-        try database.write { conn throws(StoreError) in
+        try database.write(durability: durability) { conn throws(StoreError) in
             try conn.run("""
                 INSERT INTO capacity_instances (sequence, instance_id, job, host, pool, instance_type, vcpus, memory_mib, gpus,
                     price_per_hour, on_demand_price_per_hour, launched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -44,8 +48,8 @@ public struct CapacityStore: Sendable {
     }
 
     /// Marks the instance released (once: a second release keeps the first time and reason).
-    public func released(_ id: String, reason: String, at time: Double) throws(StoreError) {
-        try database.write { conn throws(StoreError) in
+    public func released(_ id: String, reason: String, at time: Double, durability: Database.Durability = .full) throws(StoreError) {
+        try database.write(durability: durability) { conn throws(StoreError) in
             try conn.run("UPDATE capacity_instances SET released_at = ?, release_reason = ? WHERE instance_id = ? AND released_at IS NULL",
                          [.real(time), .text(reason), .text(id)])
         }

@@ -78,8 +78,10 @@ public final class LogStore: Sendable {
     }
 
     /// Creates a stream; `.notFound` without its group, `.conflict` if it exists.
+    /// Streams are committed as their events are (`.process`): a crash of the machine may lose the
+    /// newest of both, a crash of the server neither.
     public func createStream(group: String, name: String, at time: Int64) throws(StoreError) {
-        try database.write { conn throws(StoreError) in
+        try database.write(durability: .process) { conn throws(StoreError) in
             let groupID = try LogStore.groupID(group, conn)
             guard try conn.run("INSERT OR IGNORE INTO log_streams (group_id, name, created_at) VALUES (?, ?, ?)",
                                [.integer(groupID), .text(name), .integer(time)]) == 1 else {

@@ -81,7 +81,7 @@ public struct TrainingJobStore: Sendable {
     /// The job with this name (in any case), or nil.
     public func job(named name: String) throws(StoreError) -> TrainingJob? {
         try database.read { conn throws(StoreError) in
-            guard let row = try conn.query("SELECT document FROM training_jobs WHERE name = ?", [.text(name)]).first else { return nil }
+            guard let row = try conn.query("SELECT name, document FROM training_jobs WHERE name = ?", [.text(name)]).first else { return nil }
             return try TrainingJobStore.decode(row)
         }
     }
@@ -93,7 +93,7 @@ public struct TrainingJobStore: Sendable {
     public func update(named name: String, durability: Database.Durability = .full,
                        _ body: (inout TrainingJob) -> Void) throws(StoreError) -> TrainingJob? {
         try database.write(durability: durability) { conn throws(StoreError) in
-            guard let row = try conn.query("SELECT id, document FROM training_jobs WHERE name = ?", [.text(name)]).first else {
+            guard let row = try conn.query("SELECT id, name, document FROM training_jobs WHERE name = ?", [.text(name)]).first else {
                 return nil
             }
             let original = try TrainingJobStore.decode(row)
@@ -152,7 +152,7 @@ public struct TrainingJobStore: Sendable {
     /// InProgress and Stopping jobs, oldest first: what the runtime resumes after a restart.
     public func unfinished() throws(StoreError) -> [TrainingJob] {
         let rows = try database.read { conn throws(StoreError) in
-            try conn.query("SELECT document FROM training_jobs WHERE status IN ('InProgress', 'Stopping') ORDER BY id")
+            try conn.query("SELECT name, document FROM training_jobs WHERE status IN ('InProgress', 'Stopping') ORDER BY id")
         }
         var jobs: [TrainingJob] = []
         for row in rows { jobs.append(try TrainingJobStore.decode(row)) }
@@ -189,9 +189,10 @@ public struct TrainingJobStore: Sendable {
         return document
     }
 
+    /// `row` holds `name` and `document`.
     static func decode(_ row: Row) throws(StoreError) -> TrainingJob {
         let document = row["document"].string ?? ""
-        if let job = decoded.job(for: document) { return job }
+        if let name = row["name"].string, let job = decoded.job(named: name, document: document) { return job }
         do {
             let job = try JSONDecoder().decode(TrainingJob.self, from: Data(document.utf8))
             decoded.remember(document, job)
@@ -201,15 +202,31 @@ public struct TrainingJobStore: Sendable {
         }
     }
 
-    /// Jobs already decoded, by their exact document text: a running job's document is read and
-    /// rewritten at every step of its life (a worker's report, a scheduling decision, a Describe),
-    /// and decoding it was a tenth of the server's CPU per job. Keyed by the text itself, an entry can
-    /// never be stale, whoever wrote the row.
+    /// Jobs already decoded, by name, each with the exact document it was decoded from: a running
+    /// job's document is read and rewritten at every step of its life (a worker's report, a
+    /// scheduling decision, a Describe), and decoding it was a tenth of the server's CPU per job.
+    /// An entry is used only for the very same text, so it can never be stale, whoever wrote the row.
     static let decoded = DocumentCache()
 
     final class DocumentCache: Sendable {
-        private let entries = Mutex<[String: TrainingJob]>([:])
+        private let entries = Mutex<[String: (document: String, job: TrainingJob)]>([:])
         private let specs = Mutex<[String: (spec: TrainingJobSpec, json: String)]>([:])
+        /// About the running and recently read jobs; past it the cache starts again.
+        static let capacity = 1024
+
+        func job(named name: String, document: String) -> TrainingJob? {
+            entries.withLock { entries in
+                guard let entry = entries[name], entry.document == document else { return nil }
+                return entry.job
+            }
+        }
+
+        func remember(_ document: String, _ job: TrainingJob) {
+            entries.withLock { entries in
+                if entries.count >= DocumentCache.capacity { entries.removeAll(keepingCapacity: true) }
+                entries[job.name] = (document, job)
+            }
+        }
 
         /// The JSON of the job's spec, encoded again only when the spec changed.
         func specDocument(_ job: TrainingJob) throws -> String {
@@ -220,19 +237,6 @@ public struct TrainingJobStore: Sendable {
                 specs[job.name] = (job.spec, json)
             }
             return json
-        }
-        /// About the running and recently read jobs; past it the cache starts again.
-        static let capacity = 1024
-
-        func job(for document: String) -> TrainingJob? {
-            entries.withLock { $0[document] }
-        }
-
-        func remember(_ document: String, _ job: TrainingJob) {
-            entries.withLock { entries in
-                if entries.count >= DocumentCache.capacity { entries.removeAll(keepingCapacity: true) }
-                entries[document] = job
-            }
         }
     }
 

@@ -98,7 +98,7 @@ extension TrainingJobStore {
     /// The training jobs a tuning job launched, in launch order.
     public func children(ofTuningJob arn: String) throws(StoreError) -> [TrainingJob] {
         let rows = try database.read { conn throws(StoreError) in
-            try conn.query("SELECT document FROM training_jobs WHERE tuning_job_arn = ? ORDER BY id", [.text(arn)])
+            try conn.query("SELECT name, document FROM training_jobs WHERE tuning_job_arn = ? ORDER BY id", [.text(arn)])
         }
         var jobs: [TrainingJob] = []
         for row in rows { jobs.append(try TrainingJobStore.decode(row)) }

@@ -45,7 +45,7 @@ final class WorkerEndpoint: JSONService, @unchecked Sendable {
             guard let job = try supervisor.assignment(request.TrainingJobName) else {
                 throw AWSError.validation("Requested resource not found.")
             }
-            return try encode(AssignmentReply(Spec: job.spec, TrainingJobArn: job.arn, MetricsPeriodSeconds: metricsPeriodSeconds))
+            return try encode(WorkerProtocol.Assignment(Spec: job.spec, TrainingJobArn: job.arn, MetricsPeriodSeconds: metricsPeriodSeconds))
         case "ReportProgress":
             let progress = try decode(WorkerProtocol.Progress.self, body)
             try context.authorize("anneal:ReportWorkerProgress", resource: jobARN(progress.TrainingJobName, context))
@@ -74,14 +74,6 @@ final class WorkerEndpoint: JSONService, @unchecked Sendable {
             throw AWSError.internalFailure("cannot write the reply: \(error)")
         }
     }
-}
-
-/// The assignment as the control plane sends it: the worker protocol's, plus the settings the
-/// utilisation sampler reads (`UtilisationSampler.Settings`).
-struct AssignmentReply: Encodable {
-    var Spec: TrainingJobSpec
-    var TrainingJobArn: String
-    var MetricsPeriodSeconds: Double?
 }
 
 /// Algorithm metrics (the job's `MetricDefinitions` matched in its log lines) as CloudWatch
