@@ -1,9 +1,11 @@
-"""Autoscaling through Slurm's power saving, and instances on several Slurm nodes: a local cluster
-(scripts/slurm-local --cloud-nodes 5) whose partition `cloud` is five nodes of 2 CPUs and 8 GiB
-(one ml.m5.large each) that start powered down. Each is a slurmd of its own on this machine, which
-Slurm's ResumeProgram starts and its SuspendProgram stops. Anneal's on-demand pool is that
-partition; what it reports of the nodes (`anneal capacity --json`) is checked against Slurm's own
-record of the jobs and of the power programs it ran."""
+"""Slurm clusters of several nodes: autoscaling through Slurm's power saving, instances spread over
+nodes, and GPUs as GRES. A local cluster (scripts/slurm-local --cloud-nodes 5 --gpu-nodes 1) whose
+partition `cloud` is five nodes of 2 CPUs and 8 GiB (one ml.m5.large each) that start powered down:
+each is a slurmd of its own on this machine, which Slurm's ResumeProgram starts and its
+SuspendProgram stops. Anneal's on-demand pool is that partition; what it reports of the nodes
+(`anneal capacity --json`) is checked against Slurm's own record of the jobs and of the power
+programs it ran. The partition `gpu` is one node with two `gpu` GRES (device files that are not
+GPUs), for an ml.g4dn.xlarge job."""
 import json
 import subprocess
 import threading
@@ -13,7 +15,7 @@ import pytest
 
 from anneal_harness import BINARY, AnnealServer, clean_env
 from slurm_local import SlurmLocal
-from test_slurm import GROUP, lines, setup, slurm_jobs
+from test_slurm import GROUP, lines, model_files, setup, slurm_jobs
 from test_training_resilience import create, wait
 
 CLOUD_NODES = 5
@@ -22,7 +24,8 @@ SUSPEND_TIME = 8
 
 @pytest.fixture(scope="module")
 def cluster():
-    local = SlurmLocal(user="root", options=["--cloud-nodes", str(CLOUD_NODES), "--suspend-time", str(SUSPEND_TIME)]).start()
+    local = SlurmLocal(user="root", options=["--cloud-nodes", str(CLOUD_NODES), "--suspend-time", str(SUSPEND_TIME),
+                                            "--gpu-nodes", "1"]).start()
     yield local
     local.stop()
     local.cleanup()
@@ -166,3 +169,25 @@ def test_nodes_are_suspended_when_the_queue_drains(cluster, srv, wave):
     running = subprocess.run(["pgrep", "-a", "-f", f"slurmd -f {cluster.conf} -b"], capture_output=True, text=True).stdout
     assert running == "", running
     print(f"back to {CLOUD_NODES} powered-down nodes {time.time() - wave['started']:.1f} s after the wave began")
+
+
+def test_a_gpu_instance_type_asks_slurm_for_its_gpus(cluster, tmp_path):
+    home = tmp_path / "gpu-home"
+    server = AnnealServer(home, extra_args=cluster.serve_args(home, **{"slurm-on-demand-partition": "gpu",
+                                                                      "slurm-gpu-gres": "gpu"})).start()
+    try:
+        setup(server)
+        # ml.g4dn.xlarge: 4 vCPUs, 16 GiB and one GPU.
+        create(server, "gpu-slurm", "train_basic.py", instance="ml.g4dn.xlarge")
+        job = wait(server, "gpu-slurm", timeout=120)
+        assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
+        [record] = slurm_jobs(cluster, "gpu-slurm")
+        assert record["partition"] == "gpu" and record["nodes"] == "gpu1" and record["job_state"] == "COMPLETED", record
+        assert record["tres_per_task"] == "gres:gpu:1" and record["cpus"] == 4, record
+        # Slurm gave the job one of the node's two GPUs.
+        detail = cluster.run("scontrol", "show", "job", "-d", str(record["job_id"])).stdout
+        assert "JOB_GRES=gpu:1" in detail, detail
+        model = json.loads(model_files(server, "gpu-slurm")["model.json"])
+        assert model["env"]["SM_CURRENT_INSTANCE_TYPE"] == "ml.g4dn.xlarge", model["env"]
+    finally:
+        server.stop(check=False)
