@@ -4,8 +4,9 @@ partition `cloud` is five nodes of 2 CPUs and 8 GiB (one ml.m5.large each) that 
 each is a slurmd of its own on this machine, which Slurm's ResumeProgram starts and its
 SuspendProgram stops. Anneal's on-demand pool is that partition; what it reports of the nodes
 (`anneal capacity --json`) is checked against Slurm's own record of the jobs and of the power
-programs it ran. The partition `gpu` is one node with two `gpu` GRES (device files that are not
-GPUs), for an ml.g4dn.xlarge job."""
+programs it ran. The cluster hides powered-down cloud nodes from its node listings (Slurm's default,
+no PrivateData=cloud), so Anneal counts those from the partition's totals. The partition `gpu` is
+one node with two `gpu` GRES (device files that are not GPUs), for an ml.g4dn.xlarge job."""
 import json
 import subprocess
 import threading
