@@ -172,6 +172,30 @@ def test_nodes_are_suspended_when_the_queue_drains(cluster, srv, wave):
     print(f"back to {CLOUD_NODES} powered-down nodes {time.time() - wave['started']:.1f} s after the wave began")
 
 
+def test_the_slurm_commands_count_the_hidden_nodes_too(cluster, srv, wave, tmp_path):
+    # With --slurm-api cli the report comes from sinfo and scontrol: they hide the powered-down nodes
+    # as slurmrestd does, and the partition's totals count them the same.
+    wait_until_all_powered_down(srv, cluster, [node for event, node in power_events(cluster) if event == "resume"], timeout=40)
+    # Powering down (SuspendTimeout) they are still listed; powered down, not any more.
+    deadline = time.time() + 20
+    while True:
+        listed = cluster.run("sinfo", "-h", "-N", "-o", "%N").stdout.split()
+        if not any(node.startswith("cloud") for node in listed):
+            break
+        assert time.time() < deadline, listed
+        time.sleep(0.5)
+    assert "localhost" in listed, listed
+    home = tmp_path / "cli-home"
+    args = cluster.serve_args(home, **{"slurm-api": "cli", "slurm-conf": cluster.conf, "slurm-url": None, "slurm-user": None,
+                                       "slurm-token-file": None, "slurm-on-demand-partition": "cloud"})
+    server = AnnealServer(home, extra_args=args).start()
+    try:
+        assert cloud_pool(server) == cloud_pool(srv)
+        assert cloud_pool(server)["nodesPoweredDown"] == CLOUD_NODES and cloud_pool(server)["cpus"] == 2 * CLOUD_NODES
+    finally:
+        server.stop(check=False)
+
+
 def test_a_gpu_instance_type_asks_slurm_for_its_gpus(cluster, tmp_path):
     home = tmp_path / "gpu-home"
     server = AnnealServer(home, extra_args=cluster.serve_args(home, **{"slurm-on-demand-partition": "gpu",
