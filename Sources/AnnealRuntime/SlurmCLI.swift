@@ -126,4 +126,21 @@ public struct SlurmCLI: SlurmCluster {
                       partitions: $0.partitions ?? [], cpus: $0.cpus ?? 0, allocatedCPUs: $0.alloc_cpus ?? 0)
         }
     }
+
+    /// From `scontrol show partition --oneliner` (22.05's scontrol has no --json):
+    /// `PartitionName=batch ... TotalCPUs=64 TotalNodes=4 ...`, one line per partition.
+    public func partitions() throws(SlurmError) -> [SlurmPartition] {
+        let output = try run("scontrol", ["show", "partition", "--oneliner"])
+        guard output.status == 0 else { throw failure("scontrol", output) }
+        return String(decoding: output.out, as: UTF8.self).split(separator: "\n").compactMap { line in
+            var fields: [Substring: Substring] = [:]
+            for field in line.split(separator: " ") {
+                guard let equals = field.firstIndex(of: "=") else { continue }
+                fields[field[..<equals]] = field[field.index(after: equals)...]
+            }
+            guard let name = fields["PartitionName"] else { return nil }
+            return SlurmPartition(name: String(name), nodes: fields["TotalNodes"].flatMap { Int($0) } ?? 0,
+                                  cpus: fields["TotalCPUs"].flatMap { Int($0) } ?? 0)
+        }
+    }
 }

@@ -34,6 +34,21 @@ public struct SlurmNode: Sendable, Equatable, Codable {
     public var allocatedCPUs: Int
 }
 
+/// A partition's size as slurmctld counts it: all its nodes, also those a node listing leaves out
+/// (without `PrivateData=cloud`, Slurm hides powered-down cloud nodes from sinfo and slurmrestd's
+/// /nodes, but not from the partition's totals).
+public struct SlurmPartition: Sendable, Equatable, Codable {
+    public var name: String
+    public var nodes: Int
+    public var cpus: Int
+
+    public init(name: String, nodes: Int, cpus: Int) {
+        self.name = name
+        self.nodes = nodes
+        self.cpus = cpus
+    }
+}
+
 /// What Anneal asks of a Slurm cluster: slurmrestd (`SlurmREST`) or the Slurm commands (`SlurmCLI`).
 public protocol SlurmCluster: Sendable {
     /// Where it is, for messages (never with a token).
@@ -51,4 +66,5 @@ public protocol SlurmCluster: Sendable {
     /// Whether the partition exists.
     func partitionExists(_ name: String) throws(SlurmError) -> Bool
     func nodes() throws(SlurmError) -> [SlurmNode]
+    func partitions() throws(SlurmError) -> [SlurmPartition]
 }

@@ -24,21 +24,34 @@ public struct SlurmClusterReport: Sendable, Codable, Equatable {
     public var error: String?
     public var pools: [Pool]
 
-    /// Per pool, from the cluster's nodes and jobs (pure: tested with plain values).
-    public static func build(cluster: String, partitions: [PoolKind: String], nodes: [SlurmNode], jobs: [SlurmJobInfo],
-                             annealJobIDs: Set<Int>) -> SlurmClusterReport {
+    /// Per pool, from the cluster's nodes and jobs (pure: tested with plain values). `sizes` are the
+    /// partitions' own totals: nodes they count that the node listing lacks are powered-down cloud
+    /// nodes (hidden unless the cluster sets `PrivateData=cloud`) and count as powered down.
+    public static func build(cluster: String, partitions: [PoolKind: String], nodes: [SlurmNode], sizes: [SlurmPartition] = [],
+                             jobs: [SlurmJobInfo], annealJobIDs: Set<Int>) -> SlurmClusterReport {
         let pools = PoolKind.allCases.compactMap { kind -> Pool? in
             guard let partition = partitions[kind] else { return nil }
             let members = nodes.filter { $0.partitions.contains(partition) }
+            let size = sizes.first { $0.name == partition }
+            let hidden = max(0, (size?.nodes ?? 0) - members.count)
+            let listedCPUs = members.reduce(0) { $0 + $1.cpus }
             let ours = jobs.filter { annealJobIDs.contains($0.id) && $0.partition == partition }
-            return Pool(pool: kind.rawValue, partition: partition, nodes: members.count,
+            return Pool(pool: kind.rawValue, partition: partition, nodes: members.count + hidden,
                         nodesInUse: members.filter { $0.allocatedCPUs > 0 }.count,
-                        nodesPoweredDown: members.filter { $0.state.contains("powered_down") || $0.state.contains("powering_down") }.count,
-                        cpus: members.reduce(0) { $0 + $1.cpus }, allocatedCPUs: members.reduce(0) { $0 + $1.allocatedCPUs },
+                        nodesPoweredDown: members.filter(\.isPoweredDown).count + hidden,
+                        cpus: max(listedCPUs, size?.cpus ?? 0), allocatedCPUs: members.reduce(0) { $0 + $1.allocatedCPUs },
                         annealJobsRunning: ours.filter { SlurmJobPhase.of($0) == .running }.count,
                         annealJobsWaiting: ours.filter { if case .waiting = SlurmJobPhase.of($0) { true } else { false } }.count)
         }
         return SlurmClusterReport(cluster: cluster, reachable: true, error: nil, pools: pools)
+    }
+}
+
+extension SlurmNode {
+    /// Powered down, or on its way down, by Slurm's power saving. A node resuming for a job is in
+    /// use instead (Slurm keeps POWERED_DOWN on it until its slurmd registers).
+    var isPoweredDown: Bool {
+        (state.contains("powered_down") || state.contains("powering_down")) && !state.contains("powering_up") && allocatedCPUs == 0
     }
 }
 
@@ -47,7 +60,7 @@ extension SlurmExecutor {
         let ours = Set(state.withLock { $0.watched.values.compactMap(\.slurmID) })
         do {
             return SlurmClusterReport.build(cluster: cluster.location, partitions: settings.partitions, nodes: try cluster.nodes(),
-                                            jobs: try cluster.jobs(), annealJobIDs: ours)
+                                            sizes: try cluster.partitions(), jobs: try cluster.jobs(), annealJobIDs: ours)
         } catch {
             return SlurmClusterReport(cluster: cluster.location, reachable: false, error: error.message, pools: [])
         }

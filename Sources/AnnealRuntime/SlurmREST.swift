@@ -69,9 +69,13 @@ public struct SlurmREST: SlurmCluster {
         var job_id: Int?
         var jobs: [Job]?
         var nodes: [Node]?
-        var partitions: [PartitionName]?
+        var partitions: [Partition]?
 
-        struct PartitionName: Decodable { var name: String? }
+        struct Partition: Decodable {
+            var name: String?
+            var total_nodes: Int?
+            var total_cpus: Int?
+        }
     }
 
     func call(_ method: String, _ path: String, body: Data? = nil) throws(SlurmError) -> Reply {
@@ -191,6 +195,12 @@ public struct SlurmREST: SlurmCluster {
         (try call("GET", "/nodes").nodes ?? []).map {
             SlurmNode(name: $0.name, state: ([$0.state ?? "unknown"] + ($0.state_flags ?? [])).joined(separator: "+").lowercased(),
                       partitions: $0.partitions ?? [], cpus: $0.cpus ?? 0, allocatedCPUs: $0.alloc_cpus ?? 0)
+        }
+    }
+
+    public func partitions() throws(SlurmError) -> [SlurmPartition] {
+        (try call("GET", "/partitions").partitions ?? []).compactMap { partition in
+            partition.name.map { SlurmPartition(name: $0, nodes: partition.total_nodes ?? 0, cpus: partition.total_cpus ?? 0) }
         }
     }
 }

@@ -68,6 +68,8 @@ final class FakeCluster: SlurmCluster, Sendable {
 
     func nodes() throws(SlurmError) -> [SlurmNode] { [] }
 
+    func partitions() throws(SlurmError) -> [SlurmPartition] { [] }
+
     func set(_ id: Int, _ change: (inout SlurmJobInfo) -> Void) {
         state.withLock { state in
             if var job = state.jobs[id] {

@@ -137,4 +137,20 @@ import Testing
         #expect(pools["spot"] == .init(pool: "spot", partition: "preemptible", nodes: 2, nodesInUse: 1, nodesPoweredDown: 1, cpus: 48,
                                        allocatedCPUs: 4, annealJobsRunning: 0, annealJobsWaiting: 1))
     }
+
+    @Test func poweredDownCloudNodesTheListingHidesCountFromThePartitionTotals() {
+        // Without PrivateData=cloud the node listing lacks powered-down cloud nodes; the partition counts them.
+        // cloud2 resumes for a job: in use, not powered down, though Slurm still flags it POWERED_DOWN.
+        let nodes = [SlurmNode(name: "cloud1", state: "allocated+cloud", partitions: ["cloud"], cpus: 2, allocatedCPUs: 2),
+                     SlurmNode(name: "cloud2", state: "allocated+cloud+powered_down+powering_up", partitions: ["cloud"], cpus: 2, allocatedCPUs: 2)]
+        let sizes = [SlurmPartition(name: "cloud", nodes: 4, cpus: 8), SlurmPartition(name: "spot", nodes: 1, cpus: 16)]
+        let hidden = SlurmClusterReport.build(cluster: "c", partitions: [.onDemand: "cloud"], nodes: nodes, sizes: sizes, jobs: [], annealJobIDs: [])
+        #expect(hidden.pools == [.init(pool: "on-demand", partition: "cloud", nodes: 4, nodesInUse: 2, nodesPoweredDown: 2, cpus: 8,
+                                       allocatedCPUs: 4, annealJobsRunning: 0, annealJobsWaiting: 0)])
+        // With PrivateData=cloud every node is listed: nothing is counted twice.
+        let all = nodes + [SlurmNode(name: "cloud3", state: "idle+cloud+powered_down", partitions: ["cloud"], cpus: 2, allocatedCPUs: 0),
+                           SlurmNode(name: "cloud4", state: "idle+cloud+powered_down", partitions: ["cloud"], cpus: 2, allocatedCPUs: 0)]
+        let listed = SlurmClusterReport.build(cluster: "c", partitions: [.onDemand: "cloud"], nodes: all, sizes: sizes, jobs: [], annealJobIDs: [])
+        #expect(listed == hidden)
+    }
 }

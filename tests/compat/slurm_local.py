@@ -11,15 +11,17 @@ SCRIPT = ROOT / "scripts" / "slurm-local"
 
 
 class SlurmLocal:
-    def __init__(self, user="root"):
+    def __init__(self, user="root", options=()):
         self.user = user
+        # More `slurm-local start` options (e.g. --cloud-nodes 3: nodes under Slurm's power saving).
+        self.options = list(options)
         # munge and slurmrestd (users munge and slurm) must reach the directory: not under pytest's 0700 tmp.
         self.dir = Path(tempfile.mkdtemp(prefix="anneal-slurm-", dir="/tmp"))
         os.chmod(self.dir, 0o755)
         self.values = {}
 
     def start(self):
-        out = subprocess.run([str(SCRIPT), "start", "--dir", str(self.dir), "--user", self.user],
+        out = subprocess.run([str(SCRIPT), "start", "--dir", str(self.dir), "--user", self.user, *self.options],
                              capture_output=True, text=True, timeout=120)
         if out.returncode != 0:
             raise RuntimeError(f"scripts/slurm-local start failed ({out.returncode}):\n{out.stdout}\n{out.stderr}\n{self.logs()}")
@@ -73,8 +75,6 @@ class SlurmLocal:
 
     def logs(self):
         text = []
-        for name in ("slurmctld.log", "slurmd.log", "slurmrestd.log"):
-            path = self.dir / "log" / name
-            if path.exists():
-                text.append(f"--- {name}\n" + path.read_text(errors="replace")[-3000:])
+        for path in sorted((self.dir / "log").glob("*.log")):
+            text.append(f"--- {path.name}\n" + path.read_text(errors="replace")[-3000:])
         return "\n".join(text)
