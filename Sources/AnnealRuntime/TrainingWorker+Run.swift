@@ -23,12 +23,23 @@ extension TrainingWorker {
         return [path] + contract.userArguments
     }
 
+    /// GPUs this worker may use: those a cluster gave it (CUDA_VISIBLE_DEVICES, as Slurm sets it for
+    /// a GPU GRES), else the machine's NVIDIA devices.
+    static func visibleGPUs(environment: [String: String] = ProcessInfo.processInfo.environment) -> Int {
+        if let visible = environment["CUDA_VISIBLE_DEVICES"] {
+            return visible.split(separator: ",").filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty && $0 != "-1" }.count
+        }
+        let devices = (try? FileManager.default.contentsOfDirectory(atPath: "/dev")) ?? []
+        return devices.filter { $0.hasPrefix("nvidia") && Int($0.dropFirst("nvidia".count)) != nil }.count
+    }
+
     func runEntryPoint(spec: TrainingJobSpec, contract: ContainerContract, runtime: FrameworkRuntime, sandboxed: Bool,
                        shipper: LogShipper) async throws -> EntryPointExit {
         let command = try entryPoint(spec: spec, contract: contract, runtime: runtime)
         let instance = InstanceCatalog()[spec.instanceType]
         let machineCPUs = ProcessInfo.processInfo.activeProcessorCount
-        var environment = contract.environment(cpus: min(instance?.vCPUs ?? machineCPUs, machineCPUs), gpus: 0)
+        var environment = contract.environment(cpus: min(instance?.vCPUs ?? machineCPUs, machineCPUs),
+                                               gpus: min(instance?.gpus ?? 0, Self.visibleGPUs()))
         runtime.prepare(&environment, job: spec.environment)
         if (spec.keepAliveSeconds ?? 0) > 0 {
             environment["SAGEMAKER_MANAGED_WARMPOOL_CACHE_DIRECTORY"] = contract.root + "/" + InstanceCache.cacheDirectory

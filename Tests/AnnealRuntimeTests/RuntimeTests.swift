@@ -15,6 +15,14 @@ func spec(hyper: [String: String] = [:], channels: [Channel] = [], count: Int = 
 }
 
 @Suite struct ContainerContractTests {
+    /// SM_NUM_GPUS counts what the worker was given: a cluster's CUDA_VISIBLE_DEVICES first.
+    @Test func visibleGPUsFollowTheClustersDevices() {
+        #expect(TrainingWorker.visibleGPUs(environment: ["CUDA_VISIBLE_DEVICES": "0,1"]) == 2)
+        #expect(TrainingWorker.visibleGPUs(environment: ["CUDA_VISIBLE_DEVICES": "3"]) == 1)
+        #expect(TrainingWorker.visibleGPUs(environment: ["CUDA_VISIBLE_DEVICES": ""]) == 0)
+        #expect(TrainingWorker.visibleGPUs(environment: ["CUDA_VISIBLE_DEVICES": "-1"]) == 0)
+    }
+
     @Test func hyperparametersAreDecodedAsTheToolkitDoes() {
         let contract = ContainerContract(spec: spec(hyper: ["epochs": "10", "lr": "0.1", "name": "\"abc\"", "flag": "true", "one": "1", "zero": "0",
                                                             "sagemaker_program": "\"train.py\"", "_tuning_objective_metric": "f1"]),

@@ -214,5 +214,7 @@ def test_a_gpu_instance_type_asks_slurm_for_its_gpus(cluster, tmp_path):
         assert "JOB_GRES=gpu:1" in detail, detail
         model = json.loads(model_files(server, "gpu-slurm")["model.json"])
         assert model["env"]["SM_CURRENT_INSTANCE_TYPE"] == "ml.g4dn.xlarge", model["env"]
+        # The script is told of the GPU Slurm gave it (CUDA_VISIBLE_DEVICES), as SageMaker tells it of the instance's.
+        assert model["env"]["SM_NUM_GPUS"] == "1", model["env"]
     finally:
         server.stop(check=False)
