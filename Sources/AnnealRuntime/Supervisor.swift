@@ -238,7 +238,8 @@ public final class Supervisor: Sendable {
         case .reject(let name, let reason):
             record(name, .failed(reason: "ResourceLimitExceeded: " + reason))
         case .wait(let name, let reason):
-            record(name, .pending(reason))
+            // A note on a job already stored (its creation was a full commit): no fsync of its own.
+            record(name, .pending(reason), durability: .process)
         case .pendingExpired(let name):
             note("max_pending_exceeded", [("job", name)])
             record(name, .failed(reason: "CapacityError: Unable to provision requested ML compute capacity within "

@@ -180,8 +180,9 @@ public struct TrainingJobStore: Sendable {
             // The request part of a job never changes after it is accepted (save a warm pool's
             // keep-alive): its JSON is made once and the document is that plus the job's state.
             let spec = try decoded.specDocument(job)
-            let state = try JSONEncoder().encode(JobState(job))
-            document = "{\"spec\":" + spec + "," + String(decoding: state.dropFirst(), as: UTF8.self)
+            let state = JobState(job)
+            let text = try state.json ?? String(decoding: JSONEncoder().encode(state), as: UTF8.self)
+            document = "{\"spec\":" + spec + "," + text.dropFirst()
         } catch {
             throw StoreError(.invalid, "cannot encode training job \(job.name): \(error)")
         }
@@ -258,6 +259,37 @@ public struct TrainingJobStore: Sendable {
         var trainingTimeSeconds: Int?
         var billableTimeSeconds: Int?
         var warmPoolStatus: JSONValue?
+
+        /// The same JSON as the synthesized encoding, written directly (the generic encoder was most of
+        /// an update's cost); nil where a number is not finite, which only the encoder may refuse.
+        var json: String? {
+            var members: [String: JSONValue] = [
+                "arn": .string(arn), "status": .string(status.rawValue), "secondaryStatus": .string(secondaryStatus.rawValue),
+                "creationTime": .number(creationTime), "lastModifiedTime": .number(lastModifiedTime),
+                "modelArtifacts": .string(modelArtifacts),
+                "transitions": .array(transitions.map { transition in
+                    var entry: [String: JSONValue] = ["status": .string(transition.status.rawValue), "startTime": .number(transition.startTime),
+                                                      "statusMessage": .string(transition.statusMessage)]
+                    if let end = transition.endTime { entry["endTime"] = .number(end) }
+                    return .object(entry)
+                }),
+                "finalMetrics": .array(finalMetrics.map { metric in
+                    .object(["metricName": .string(metric.metricName), "value": .number(metric.value), "timestamp": .number(metric.timestamp)])
+                }),
+            ]
+            if let failureReason { members["failureReason"] = .string(failureReason) }
+            if let trainingStartTime { members["trainingStartTime"] = .number(trainingStartTime) }
+            if let trainingEndTime { members["trainingEndTime"] = .number(trainingEndTime) }
+            if let trainingTimeSeconds { members["trainingTimeSeconds"] = .number(Double(trainingTimeSeconds)) }
+            if let billableTimeSeconds { members["billableTimeSeconds"] = .number(Double(billableTimeSeconds)) }
+            if let warmPoolStatus { members["warmPoolStatus"] = warmPoolStatus }
+            let times: [Double] = [creationTime, lastModifiedTime, trainingStartTime ?? 0, trainingEndTime ?? 0]
+            let steps: [Double] = transitions.flatMap { [$0.startTime, $0.endTime ?? 0] }
+            let metrics: [Double] = finalMetrics.flatMap { [$0.value, $0.timestamp] }
+            let numbers = times + steps + metrics
+            guard numbers.allSatisfy(\.isFinite) else { return nil }
+            return JSONValue.object(members).serialized
+        }
 
         init(_ job: TrainingJob) {
             arn = job.arn

@@ -72,6 +72,11 @@ private func allPages(_ store: TrainingJobStore, _ query: TrainingJobQuery) thro
             let spliced = try JSONSerialization.jsonObject(with: Data(document.utf8)) as? NSDictionary
             #expect(spliced == reference)
             #expect(try JSONDecoder().decode(TrainingJob.self, from: Data(document.utf8)) == candidate)
+            // The state written directly holds what the encoder writes for it.
+            let state = TrainingJobStore.JobState(candidate)
+            let direct = try JSONSerialization.jsonObject(with: Data(try #require(state.json).utf8)) as? NSDictionary
+            let encoded = try JSONSerialization.jsonObject(with: JSONEncoder().encode(state)) as? NSDictionary
+            #expect(direct == encoded)
         }
         // A changed spec is encoded again, not taken from the cache.
         var changed = full
