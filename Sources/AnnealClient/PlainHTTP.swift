@@ -1,8 +1,11 @@
 import Foundation
 import Glibc
+import Synchronization
 
-/// Plain HTTP/1.1 over a socket, one request per connection, for the worker and the CLI when the
-/// endpoint is `http://` (HTTPS stays on URLSession). URLSession on Linux costs milliseconds to set
+/// Plain HTTP/1.1 over a socket, for the worker and the CLI when the endpoint is `http://` (HTTPS
+/// stays on URLSession). A connection is kept for the next request for a moment (a worker makes a
+/// dozen requests in a few seconds; a new connection for each cost the control plane an accept, a
+/// connection's memory and a close every time). URLSession on Linux costs milliseconds to set
 /// up per process and collects a whole body in memory, copying it twice, before the caller can write
 /// it: a 10 MiB channel took 60-100 ms that way, against a few milliseconds streamed to the file here.
 enum PlainHTTP {
@@ -54,20 +57,79 @@ enum PlainHTTP {
     /// cooperative pool (`perform`).
     static func run(host: String, port: Int, method: String = "GET", target: String, headers: [(name: String, value: String)],
                     body requestBody: Body = .bytes([]), into destination: Destination, timeoutSeconds: Int = 30) throws(ClientError) -> Reply {
+        let endpoint = "\(host):\(port)"
+        // A kept connection the server has closed meanwhile fails before any byte of a reply: the
+        // request then goes again on a new one (the server never saw it).
+        if let socket = Idle.take(endpoint) {
+            var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+            setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            setsockopt(socket, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            do {
+                return try exchange(socket, endpoint: endpoint, reused: true, method: method, target: target, headers: headers,
+                                    body: requestBody, into: destination)
+            } catch where error.code == staleConnection {}
+        }
         let socket = try connect(host: host, port: port, timeoutSeconds: timeoutSeconds)
-        defer { close(socket) }
+        return try exchange(socket, endpoint: endpoint, reused: false, method: method, target: target, headers: headers,
+                            body: requestBody, into: destination)
+    }
+
+    static let staleConnection = "StaleConnection"
+
+    /// Connections kept for the next request, by endpoint, each with the time it became idle: at
+    /// most a few, for at most two seconds (servers close idle connections after tens of seconds).
+    enum Idle {
+        static let pool = Mutex<[String: [(socket: Int32, since: UInt64)]]>([:])
+        static let limit = 4
+        static let seconds: UInt64 = 2
+
+        static func take(_ endpoint: String) -> Int32? {
+            let now = DispatchTime.now().uptimeNanoseconds
+            var expired: [Int32] = []
+            let socket: Int32? = pool.withLock { pool in
+                defer { if pool[endpoint]?.isEmpty == true { pool[endpoint] = nil } }
+                while let last = pool[endpoint]?.popLast() {
+                    if now - last.since < seconds * 1_000_000_000 { return last.socket }
+                    expired.append(last.socket)
+                }
+                return nil
+            }
+            expired.forEach { close($0) }
+            return socket
+        }
+
+        static func giveBack(_ socket: Int32, endpoint: String) {
+            let kept = pool.withLock { pool -> Bool in
+                guard (pool[endpoint]?.count ?? 0) < limit else { return false }
+                pool[endpoint, default: []].append((socket, DispatchTime.now().uptimeNanoseconds))
+                return true
+            }
+            if !kept { close(socket) }
+        }
+    }
+
+    /// One request and its reply on `socket`, which is closed or kept for the next request.
+    private static func exchange(_ socket: Int32, endpoint: String, reused: Bool, method: String, target: String,
+                                 headers: [(name: String, value: String)], body requestBody: Body,
+                                 into destination: Destination) throws(ClientError) -> Reply {
+        var keep = false
+        defer { if keep { Idle.giveBack(socket, endpoint: endpoint) } else { close(socket) } }
         var request = "\(method) \(target) HTTP/1.1\r\n"
         for (name, value) in headers { request += "\(name): \(value)\r\n" }
         if requestBody.count > 0 || method == "POST" || method == "PUT" { request += "content-length: \(requestBody.count)\r\n" }
-        request += "connection: close\r\n\r\n"
-        switch requestBody {
-        case .bytes(let bytes):
-            // Head and body in one segment where they fit, without copying the body into the head.
-            try sendAll(Array(request.utf8), to: socket, more: !bytes.isEmpty)
-            if !bytes.isEmpty { try sendAll(bytes, to: socket) }
-        case .file(let descriptor, let size):
-            try sendAll(Array(request.utf8), to: socket, more: size > 0)
-            try sendFile(descriptor, size: size, to: socket)
+        request += "\r\n"
+        do {
+            switch requestBody {
+            case .bytes(let bytes):
+                // Head and body in one segment where they fit, without copying the body into the head.
+                try sendAll(Array(request.utf8), to: socket, more: !bytes.isEmpty)
+                if !bytes.isEmpty { try sendAll(bytes, to: socket) }
+            case .file(let descriptor, let size):
+                try sendAll(Array(request.utf8), to: socket, more: size > 0)
+                try sendFile(descriptor, size: size, to: socket)
+            }
+        } catch where reused {
+            throw ClientError(status: nil, code: staleConnection, message: error.message)
         }
 
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 16)
@@ -76,7 +138,11 @@ enum PlainHTTP {
         var head: Head?
         // Read until the head is complete.
         while head == nil {
-            let count = try receive(socket, into: buffer)
+            let count: Int
+            do { count = try receive(socket, into: buffer) } catch where reused && pending.isEmpty {
+                throw ClientError(status: nil, code: staleConnection, message: error.message)
+            }
+            if count == 0 && reused && pending.isEmpty { throw ClientError(status: nil, code: staleConnection, message: "closed") }
             guard count > 0 else { throw transport("the connection closed before the reply's headers") }
             pending += UnsafeRawBufferPointer(rebasing: buffer[0..<count])
             if let end = headerEnd(pending) {
@@ -87,8 +153,11 @@ enum PlainHTTP {
             }
         }
         guard let head else { throw transport("no reply") }
+        // The connection can carry the next request once this reply has been read to its end.
+        let reusable = head.headers["connection"]?.lowercased() != "close"
         var body = BodySink(status: head.status, destination: destination)
         if method == "HEAD" || head.status == 204 || head.status == 304 {
+            keep = reusable && pending.isEmpty
             return Reply(status: head.status, body: [], written: 0, headers: head.headers)
         }
         if head.chunked {
@@ -99,8 +168,11 @@ enum PlainHTTP {
                 guard count > 0 else { throw transport("the connection closed inside a chunked body") }
                 try body.take(decoder.feed(Array(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))[...]))
             }
+            // Bytes past the last chunk (trailers aside) would belong to nothing: not kept then.
+            keep = reusable && decoder.finishedCleanly
         } else {
             let expected = head.contentLength
+            var extra = expected.map { UInt64(pending.count) > $0 } ?? false
             try body.take(expected.map { pending.prefix(Int(min(UInt64(pending.count), $0))) } ?? pending[...])
             while expected.map({ body.received < $0 }) ?? true {
                 let count = try receive(socket, into: buffer)
@@ -109,8 +181,11 @@ enum PlainHTTP {
                     throw transport("the connection closed after \(body.received) of \(expected) bytes")
                 }
                 let wanted = expected.map { Int(min(UInt64(count), $0 - body.received)) } ?? count
+                if wanted < count { extra = true }
                 try body.take(UnsafeRawBufferPointer(rebasing: buffer[0..<wanted]))
             }
+            // A body that ends with the connection, or bytes past it, leave nothing to reuse.
+            keep = reusable && expected != nil && !extra
         }
         return Reply(status: head.status, body: body.memory, written: body.descriptor == nil ? 0 : body.received, headers: head.headers)
     }
@@ -183,7 +258,10 @@ enum PlainHTTP {
         enum State: Equatable { case size, data(UInt64), dataEnd, trailer, done }
         var state = State.size
         var line: [UInt8] = []
+        /// Bytes came after the last chunk.
+        var extra = false
         var finished: Bool { state == .done }
+        var finishedCleanly: Bool { state == .done && !extra }
 
         mutating func feed(_ input: ArraySlice<UInt8>) throws(ClientError) -> [UInt8] {
             var out: [UInt8] = []
@@ -219,6 +297,7 @@ enum PlainHTTP {
                     index += take
                     state = remaining - UInt64(take) == 0 ? .dataEnd : .data(remaining - UInt64(take))
                 case .done:
+                    extra = true
                     return out
                 }
             }

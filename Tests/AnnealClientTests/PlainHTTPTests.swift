@@ -150,3 +150,95 @@ final class OneShotServer: @unchecked Sendable {
         }
     }
 }
+
+/// A server on a loopback socket that answers every request of every connection with a small 200,
+/// counting connections; with `closeAfterFirst` it drops each connection after its first reply
+/// (without saying so), as a server does with a connection idle for too long.
+final class KeepAliveServer: @unchecked Sendable {
+    let port: Int
+    private let listener: Int32
+    private let lock = NSLock()
+    private var connections = 0
+    private var requests = 0
+
+    init(closeAfterFirst: Bool) throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, listen(listener, 8) == 0 else { throw POSIXError(.EADDRINUSE) }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
+        }
+        port = Int(UInt16(bigEndian: address.sin_port))
+        self.listener = listener
+        Thread.detachNewThread { [self] in
+            while true {
+                let connection = accept(listener, nil, nil)
+                guard connection >= 0 else { return }
+                lock.withLock { connections += 1 }
+                Thread.detachNewThread { [self] in serve(connection, closeAfterFirst: closeAfterFirst) }
+            }
+        }
+    }
+
+    private func serve(_ connection: Int32, closeAfterFirst: Bool) {
+        defer { close(connection) }
+        var pending: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            while PlainHTTP.headerEnd(pending) == nil {
+                let count = recv(connection, &buffer, buffer.count, 0)
+                guard count > 0 else { return }
+                pending += buffer[0..<count]
+            }
+            let end = PlainHTTP.headerEnd(pending)!
+            pending.removeFirst(end + 4)
+            let number = lock.withLock { requests += 1; return requests }
+            let body = "reply \(number)"
+            let reply = Array("HTTP/1.1 200 OK\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)".utf8)
+            _ = reply.withUnsafeBytes { send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if closeAfterFirst { return }
+        }
+    }
+
+    var counts: (connections: Int, requests: Int) { lock.withLock { (connections, requests) } }
+
+    func stop() {
+        shutdown(listener, Int32(SHUT_RDWR))
+        close(listener)
+    }
+}
+
+@Suite struct PlainHTTPKeepAliveTests {
+    func get(_ server: KeepAliveServer) throws -> String {
+        let reply = try PlainHTTP.run(host: "127.0.0.1", port: server.port, target: "/", headers: [("host", "127.0.0.1")], into: .memory)
+        #expect(reply.status == 200)
+        return String(decoding: reply.body, as: UTF8.self)
+    }
+
+    @Test func consecutiveRequestsShareAConnection() throws {
+        let server = try KeepAliveServer(closeAfterFirst: false)
+        defer { server.stop() }
+        #expect(try get(server) == "reply 1")
+        #expect(try get(server) == "reply 2")
+        #expect(try get(server) == "reply 3")
+        #expect(server.counts.connections == 1)
+    }
+
+    /// A kept connection the server has dropped meanwhile: the request goes again on a new one,
+    /// once, and the caller never sees the failure.
+    @Test func aConnectionTheServerDroppedIsReplaced() throws {
+        let server = try KeepAliveServer(closeAfterFirst: true)
+        defer { server.stop() }
+        #expect(try get(server) == "reply 1")
+        usleep(50_000)  // the server has closed its end by now
+        #expect(try get(server) == "reply 2")
+        #expect(try get(server) == "reply 3")
+        #expect(server.counts == (connections: 3, requests: 3))
+    }
+}
