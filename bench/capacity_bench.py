@@ -186,6 +186,13 @@ def main():
                     break
                 time.sleep(1)
             cpu = server_cpu_seconds(srv.proc.pid) - cpu_before
+            for status in ("Failed", "Stopped"):
+                for summary in sm.list_training_jobs(StatusEquals=status, MaxResults=100)["TrainingJobSummaries"]:
+                    job = sm.describe_training_job(TrainingJobName=summary["TrainingJobName"])
+                    print(f"bench/capacity: {job['TrainingJobName']} ended {status}: {job.get('FailureReason')}")
+                    log = srv.home / "jobs" / job["TrainingJobName"] / "algo-1.worker.log"
+                    if log.exists():
+                        print("  its worker's log ends:\n    " + "\n    ".join(log.read_text().splitlines()[-15:]))
             requests_after = request_cpu(srv)
             data_cpu = sum(requests_after.get(name, 0) - requests_before.get(name, 0) for name in DATA_SERVICES)
             observer_cpu = sum(requests_after.get(name, 0) - requests_before.get(name, 0) for name in OBSERVER_SERVICES)
