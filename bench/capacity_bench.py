@@ -192,7 +192,12 @@ def main():
                     print(f"bench/capacity: {job['TrainingJobName']} ended {status}: {job.get('FailureReason')}")
                     log = srv.home / "jobs" / job["TrainingJobName"] / "algo-1.worker.log"
                     if log.exists():
-                        print("  its worker's log ends:\n    " + "\n    ".join(log.read_text().splitlines()[-15:]))
+                        lines = log.read_text().splitlines()
+                        if os.environ.get("BENCH_KEEP_LOGS"):
+                            Path(os.environ["BENCH_KEEP_LOGS"], f"{job['TrainingJobName']}.worker.log").write_text("\n".join(lines))
+                        crash = next((i for i, line in enumerate(lines) if "Fatal error" in line or "Crash" in line), None)
+                        shown = lines[max(0, crash - 5):crash + 40] if crash is not None else lines[-15:]
+                        print("  its worker's log:\n    " + "\n    ".join(shown))
             requests_after = request_cpu(srv)
             data_cpu = sum(requests_after.get(name, 0) - requests_before.get(name, 0) for name in DATA_SERVICES)
             observer_cpu = sum(requests_after.get(name, 0) - requests_before.get(name, 0) for name in OBSERVER_SERVICES)

@@ -89,7 +89,9 @@ enum PlainHTTP {
             let socket: Int32? = pool.withLock { pool in
                 defer { if pool[endpoint]?.isEmpty == true { pool[endpoint] = nil } }
                 while let last = pool[endpoint]?.popLast() {
-                    if now - last.since < seconds * 1_000_000_000 { return last.socket }
+                    // Given back by another thread after `now` was read: as fresh as can be.
+                    let age = now > last.since ? now - last.since : 0
+                    if age < seconds * 1_000_000_000 { return last.socket }
                     expired.append(last.socket)
                 }
                 return nil
