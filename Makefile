@@ -25,9 +25,12 @@ compat: build
 	ANNEAL_BIN=$(abspath $(ANNEAL)) $(PYTEST) -q tests/compat
 
 # The same compatibility tests with every worker placed by the Slurm executor on a local Slurm
-# cluster (scripts/slurm-local); any file of tests/compat runs this way with ANNEAL_EXECUTOR=slurm.
+# cluster (scripts/slurm-local); any file of tests/compat runs this way with ANNEAL_EXECUTOR=slurm
+# (all of the job-running ones pass: training API and runs, spot, capacity, resilience, tuning, warm
+# pools, logs, metrics, CLI, SDK, job credentials). CI runs these two, for time.
 compat-slurm: build
-	ANNEAL_EXECUTOR=slurm ANNEAL_BIN=$(abspath $(ANNEAL)) $(PYTEST) -q tests/compat/test_training_run.py
+	ANNEAL_EXECUTOR=slurm ANNEAL_BIN=$(abspath $(ANNEAL)) $(PYTEST) -q tests/compat/test_training_run.py \
+		tests/compat/test_training_resilience.py::test_a_restart_keeps_queued_jobs_and_retries_running_ones
 
 bench-smoke: build
 	bench/http --smoke
