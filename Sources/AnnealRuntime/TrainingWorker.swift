@@ -61,8 +61,7 @@ public final class TrainingWorker: Sendable {
             print("anneal worker: cannot make the instance directory \(options.jobDirectory): \(problem)")
             return 2
         }
-        let exitCode = await work()
-        return exitCode
+        return await work()
     }
 
     /// The instance's directory, fresh or taken over from a warm instance (`--own-directory`).

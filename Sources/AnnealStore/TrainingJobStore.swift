@@ -173,6 +173,13 @@ public struct TrainingJobStore: Sendable {
 
     // MARK: - Documents
 
+    /// The JSON of a job's spec, as its stored document holds it (encoded once per spec, not per call).
+    public static func specJSON(_ job: TrainingJob) throws(StoreError) -> String {
+        do { return try decoded.specDocument(job) } catch {
+            throw StoreError(.invalid, "cannot encode training job \(job.name): \(error)")
+        }
+    }
+
     /// `remember`: the document is about to be stored, so the next read of it can skip decoding.
     static func encode(_ job: TrainingJob, remember: Bool = false) throws(StoreError) -> String {
         let document: String

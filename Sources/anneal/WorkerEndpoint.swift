@@ -45,7 +45,12 @@ final class WorkerEndpoint: JSONService, @unchecked Sendable {
             guard let job = try supervisor.assignment(request.TrainingJobName) else {
                 throw AWSError.validation("Requested resource not found.")
             }
-            return try encode(WorkerProtocol.Assignment(Spec: job.spec, TrainingJobArn: job.arn, MetricsPeriodSeconds: metricsPeriodSeconds))
+            // WorkerProtocol.Assignment, with the spec's JSON as the job's document already holds it.
+            let spec: String
+            do { spec = try TrainingJobStore.specJSON(job) } catch { throw AWSError.internalFailure("cannot write the reply: \(error)") }
+            var rest = "\"TrainingJobArn\":" + JSONText.quote(job.arn)
+            if let period = metricsPeriodSeconds { rest += ",\"MetricsPeriodSeconds\":\(period)" }
+            return Array(("{\"Spec\":" + spec + "," + rest + "}").utf8)
         case "ReportProgress":
             let progress = try decode(WorkerProtocol.Progress.self, body)
             try context.authorize("anneal:ReportWorkerProgress", resource: jobARN(progress.TrainingJobName, context))
@@ -66,12 +71,6 @@ final class WorkerEndpoint: JSONService, @unchecked Sendable {
     private func decode<T: Decodable>(_ type: T.Type, _ body: [UInt8]) throws(AWSError) -> T {
         do { return try JSONDecoder().decode(type, from: Data(body)) } catch {
             throw AWSError.serialization("cannot read the request: \(error)")
-        }
-    }
-
-    private func encode<T: Encodable>(_ value: T) throws(AWSError) -> [UInt8] {
-        do { return Array(try JSONEncoder().encode(value)) } catch {
-            throw AWSError.internalFailure("cannot write the reply: \(error)")
         }
     }
 }
