@@ -14,7 +14,7 @@ import pytest
 
 from anneal_harness import BINARY, AnnealServer, clean_env
 from slurm_local import SlurmLocal
-from test_training_resilience import create, wait
+from test_training_resilience import create, lines, wait, wait_for_line
 
 HERE = Path(__file__).resolve().parent
 SKLEARN_IMAGE = "246618743249.dkr.ecr.us-west-2.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
@@ -53,25 +53,6 @@ def setup(server, bucket="resilience"):
     rows = ["f1,f2,label"] + [f"{i % 7},{(i * 3) % 11},{int(i % 7 > 3)}" for i in range(200)]
     s3.put_object(Bucket=bucket, Key="data/sk/train.csv", Body="\n".join(rows).encode() + b"\n")
     return s3
-
-
-def lines(server, name):
-    """The job's log lines, in order ([] before its first line)."""
-    logs = server.client("logs")
-    try:
-        events = logs.filter_log_events(logGroupName=GROUP, logStreamNamePrefix=name + "/")["events"]
-    except logs.exceptions.ResourceNotFoundException:
-        return []
-    return [e["message"] for e in sorted(events, key=lambda e: (e["timestamp"], e.get("ingestionTime", 0)))]
-
-
-def wait_for_line(server, name, text, timeout=120):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if any(text in line for line in lines(server, name)):
-            return
-        time.sleep(0.3)
-    raise AssertionError(f"{name} never printed {text!r}: {lines(server, name)}")
 
 
 def slurm_jobs(cluster, name):

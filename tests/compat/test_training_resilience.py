@@ -67,7 +67,7 @@ def lines(server, name):
         events = logs.filter_log_events(logGroupName=GROUP, logStreamNamePrefix=name + "/")["events"]
     except logs.exceptions.ResourceNotFoundException:  # no worker has made the group yet
         return []
-    return [event["message"] for event in events]
+    return [e["message"] for e in sorted(events, key=lambda e: (e["timestamp"], e.get("ingestionTime", 0)))]
 
 
 def wait_for_line(server, name, text, timeout=120):
