@@ -57,7 +57,7 @@ public struct SlurmCLI: SlurmCluster {
             return SlurmError(.unreachable, "\(location): \(tool) cannot reach slurmctld (\(text))")
         }
         if text.contains("Invalid job id") { return SlurmError(.notFound, text) }
-        return SlurmError(.rejected, text.isEmpty ? "\(tool) exited with status \(output.status)" : text)
+        return text.isEmpty ? SlurmError(.rejected, "\(tool) exited with status \(output.status)") : SlurmError.refusal(text)
     }
 
     public func ping() throws(SlurmError) {

@@ -1,13 +1,15 @@
 import Foundation
 
 /// Why a request to the Slurm cluster failed. `unreachable` and `unauthorized` make jobs wait (the
-/// cluster or its token may come back); `rejected` ends the job with the cluster's reason.
+/// cluster or its token may come back), so does `unavailable` (the nodes the job needs are down, drained
+/// or busy for now); `rejected` ends the job with the cluster's reason.
 public struct SlurmError: Error, Sendable, CustomStringConvertible, Equatable {
     public struct Code: Sendable, Equatable, CustomStringConvertible {
-        private enum Value: String { case unreachable, unauthorized, rejected, notFound, malformed }
+        private enum Value: String { case unreachable, unauthorized, unavailable, rejected, notFound, malformed }
         private let value: Value
         public static let unreachable = Code(value: .unreachable)
         public static let unauthorized = Code(value: .unauthorized)
+        public static let unavailable = Code(value: .unavailable)
         public static let rejected = Code(value: .rejected)
         public static let notFound = Code(value: .notFound)
         public static let malformed = Code(value: .malformed)
@@ -23,6 +25,13 @@ public struct SlurmError: Error, Sendable, CustomStringConvertible, Equatable {
     }
 
     public var description: String { message }
+
+    /// slurmctld's refusal of a submission: the nodes down, drained or busy for now (ESLURM_NODE_NOT_AVAIL,
+    /// ESLURM_NODES_BUSY) pass, anything else (no such partition, more than any node has) does not.
+    public static func refusal(_ text: String) -> SlurmError {
+        let passing = ["Required node not available", "Requested nodes are busy", "Nodes required for job are DOWN"]
+        return SlurmError(passing.contains { text.contains($0) } ? .unavailable : .rejected, text)
+    }
 }
 
 /// A node as the cluster reports it, for `anneal capacity`.

@@ -186,8 +186,10 @@ public final class SlurmExecutor: WorkerExecutor, Sendable {
                                          ("tasks", String(submission.job.tasks))])
             // Stopped while it was being submitted: it goes at once.
             if !stillWatched { try? cluster.cancel(id) }
-        } catch where error.code == .unreachable || error.code == .unauthorized {
-            let message = "Waiting for the Slurm cluster: \(error.message). The job is submitted when it answers."
+        } catch where error.code == .unreachable || error.code == .unauthorized || error.code == .unavailable {
+            let message = error.code == .unavailable
+                ? "Waiting for Slurm nodes: \(error.message). The job is submitted when the partition has a node for it."
+                : "Waiting for the Slurm cluster: \(error.message). The job is submitted when it answers."
             let changed = state.withLock { state -> Bool in
                 guard state.watched[handle]?.lastMessage != message else { return false }
                 state.watched[handle]?.lastMessage = message

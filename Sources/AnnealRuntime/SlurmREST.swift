@@ -116,7 +116,7 @@ public struct SlurmREST: SlurmCluster {
             if text.contains("Unable to contact slurm controller") || text.contains("Socket timed out") || text.contains("Connection refused") {
                 throw SlurmError(.unreachable, "\(location): slurmctld does not answer (\(text))")
             }
-            throw SlurmError(.rejected, text)
+            throw SlurmError.refusal(text)
         }
         guard (200..<300).contains(status) else {
             throw SlurmError(status >= 500 ? .unreachable : .rejected, "\(location) answered HTTP \(status)")

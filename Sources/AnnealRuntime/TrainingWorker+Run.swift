@@ -88,8 +88,10 @@ extension TrainingWorker {
         LineReader.start(descriptor: out[0], shipper: shipper, onEnd: { finishedOut.finish() })
         LineReader.start(descriptor: err[0], shipper: shipper, onEnd: { finishedErr.finish() })
         let grace = options.stopGraceSeconds
+        // The group is this worker's alone: a later attempt of the same instance may start while this one
+        // is still being torn down (a lost Slurm node), and releasing kills whatever the group holds.
         let limits = instance.map { type in
-            ResourceLimits.apply(name: "\(spec.name)-algo-\(options.hostIndex)", cpus: type.vCPUs, memoryBytes: type.memoryBytes)
+            ResourceLimits.apply(name: "\(spec.name)-algo-\(options.hostIndex)-\(getpid())", cpus: type.vCPUs, memoryBytes: type.memoryBytes)
         }
         defer { limits?.release() }
         if let instance, let limits {

@@ -29,7 +29,7 @@ final class FakeCluster: SlurmCluster, Sendable {
     func submit(_ submission: SlurmSubmission) throws(SlurmError) -> Int {
         try check()
         return try state.withLock { state throws(SlurmError) -> Int in
-            if let rejection = state.rejection { throw SlurmError(.rejected, rejection) }
+            if let rejection = state.rejection { throw SlurmError.refusal(rejection) }
             state.submitted.append(submission)
             let id = 100 + state.submitted.count
             state.jobs[id] = SlurmJobInfo(id: id, name: submission.job.name, comment: submission.job.comment, state: "PENDING",
@@ -172,6 +172,23 @@ final class TestClock: Sendable {
         let reason = "CapacityError: Slurm rejected the allocation (partition batch, 1 task(s) of 2 CPUs and 8192 MiB): "
             + "Requested node configuration is not available"
         #expect(reports.exited.withLock { $0[1] } == WorkerEnd(exit: .exited(127), detail: reason, failure: reason))
+    }
+
+    @Test func nodesDownForNowMakeTheJobWaitNotFail() throws {
+        let cluster = FakeCluster()
+        cluster.state.withLock { $0.rejection = "Required node not available (down, drained or reserved)" }
+        let reports = Reports()
+        let executor = executor(cluster)
+        try executor.place(SlurmSubmissionTests.placement(count: 1), reports.callbacks)
+        executor.poll()
+        #expect(reports.exited.withLock { $0.isEmpty })
+        #expect(reports.waiting.withLock { $0 } == ["Waiting for Slurm nodes: Required node not available (down, drained or reserved). "
+            + "The job is submitted when the partition has a node for it."])
+        cluster.state.withLock { $0.rejection = nil }
+        advance(5)
+        executor.poll()
+        #expect(cluster.state.withLock { $0.submitted.count } == 1)
+        #expect(reports.exited.withLock { $0.isEmpty })
     }
 
     @Test func signalsMapToSlurmOnesOncePerJob() async throws {

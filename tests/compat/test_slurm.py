@@ -202,6 +202,10 @@ def test_a_lost_node_is_an_internal_error_that_retry_strategy_restarts(cluster, 
         while "Restarting" not in statuses(srv.client("sagemaker").describe_training_job(TrainingJobName="lostnode-slurm")):
             assert time.time() < deadline, srv.client("sagemaker").describe_training_job(TrainingJobName="lostnode-slurm")
             time.sleep(0.3)
+        # The node stays down a while after the restart: Slurm refuses the new allocation for now (the job
+        # waits for a node, it does not fail) or slurmd registers again and runs it beside the lost
+        # attempt's leftovers (which must not take the new attempt down with them).
+        time.sleep(6)
     finally:
         # (ReturnToService=2 may have returned it already when slurmd registered again.)
         cluster.run("scontrol", "update", "nodename=localhost", "state=resume", check=False)

@@ -131,8 +131,9 @@ def test_the_training_process_outweighs_the_platform_for_the_cpu(server):
     if cpu is not None and os.geteuid() == 0:  # cgroup v1 with a cpu controller, as root (CI)
         mount = next(line.split()[4] for line in open("/proc/self/mountinfo")
                      if " - cgroup " in line and "cpu" in line.split(" - ")[1].split()[2].split(","))
-        shares = Path(mount) / cpu[2].lstrip("/") / "anneal-weight-1-algo-1" / "cpu.shares"
-        assert shares.read_text().strip() == "10240"
+        # One group per worker process (anneal-<job>-algo-<n>-<pid>).
+        [group] = (Path(mount) / cpu[2].lstrip("/")).glob("anneal-weight-1-algo-1-*")
+        assert (group / "cpu.shares").read_text().strip() == "10240"
     server.client("sagemaker").stop_training_job(TrainingJobName="weight-1")
     assert wait(server, "weight-1")["TrainingJobStatus"] == "Stopped"
 
