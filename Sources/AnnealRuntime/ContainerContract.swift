@@ -115,7 +115,7 @@ public struct ContainerContract: Sendable {
             "SM_FRAMEWORK_MODULE": "", "SM_MODULE_DIR": submitDirectory ?? "",
             "SM_USER_ENTRY_POINT": program ?? "", "SM_MODULE_NAME": program.map { ($0 as NSString).deletingPathExtension } ?? "",
             "TRAINING_JOB_NAME": spec.name, "TRAINING_JOB_ARN": arn, "AWS_REGION": region, "AWS_DEFAULT_REGION": region,
-            "SAGEMAKER_REGION": region, "PYTHONUNBUFFERED": "1",
+            "SAGEMAKER_REGION": region,
         ]
         for channel in channels { env["SM_CHANNEL_\(channel.uppercased())"] = root + "/input/data/" + channel }
         for (key, value) in userHyperParameters {

@@ -4,16 +4,42 @@ import Synchronization
 
 /// Sends a training process's output lines to CloudWatch Logs (one stream per host) in batches,
 /// within a fraction of a second of being read, and extracts `MetricDefinitions` matches.
+///
+/// The output comes in as the raw bytes of each read (`add(output:)`): the reader of the script's
+/// pipe only copies, so the pipe is drained at memory speed whatever the rest costs, and the script
+/// never waits for the platform while it has room (`outputLimit`). Lines are cut, decoded and matched
+/// on the sending side, in order with the worker's own lines (`add(_:at:)`).
 public final class LogShipper: Sendable {
+    enum Entry {
+        /// A line of the worker's own.
+        case line(String, Int64)
+        /// The bytes of one read of the output pipe `source`, read at `timestamp`.
+        case output(source: Int32, bytes: [UInt8], timestamp: Int64)
+        /// The end of `source`: what is left of its last line is a line.
+        case end(source: Int32, timestamp: Int64)
+    }
+
+    /// What the readers hand over, under a lock they hold only to append.
     struct Pending {
-        var lines: [(timestamp: Int64, message: String)] = []
-        var metrics: [WorkerProtocol.MetricPoint] = []
-        /// The last `tailLength` lines, a ring: `tail[next]` is the oldest once it is full.
-        var tail: [String] = []
-        var next = 0
+        var entries: [Entry] = []
+        /// Bytes of output handed over and not yet cut into lines.
+        var outputBytes = 0
         /// When lines were last taken for sending (ms), and whether a prompt flush is on its way.
         var lastSent: Int64 = 0
         var promptFlushScheduled = false
+    }
+
+    /// The sending side's state: lines cut and not yet sent, the unfinished line of each source, the
+    /// last lines for failure reasons.
+    struct Lines {
+        /// Entries taken from the readers and not cut yet.
+        var queued: [Entry] = []
+        var ready: [(timestamp: Int64, message: String)] = []
+        var metrics: [WorkerProtocol.MetricPoint] = []
+        var partial: [Int32: [UInt8]] = [:]
+        /// The last `tailLength` lines, a ring: `tail[next]` is the oldest once it is full.
+        var tail: [String] = []
+        var next = 0
 
         /// Keeps `line` among the last `tailLength` (for FailureReason), replacing the oldest.
         mutating func remember(_ line: String) {
@@ -34,6 +60,9 @@ public final class LogShipper: Sendable {
 
     static let tailLength = 20
 
+    /// Output held in memory before the reader lets the pipe fill (and the script wait).
+    static let outputLimit = 256 << 20
+
     static let group = "/aws/sagemaker/TrainingJobs"
     private let client: AWSClient
     private let stream: String
@@ -41,6 +70,8 @@ public final class LogShipper: Sendable {
     private let hostIndex: Int
     private let definitions: [(name: String, regex: NSRegularExpression)]
     private let pending = Mutex(Pending())
+    /// Taken by whoever cuts lines (a flush, `tail`), never by the readers.
+    private let lines = Mutex(Lines())
     /// The flush in progress, which the next one waits for: flushes never overlap, so a final
     /// flush returns only once every line handed over before it has been sent.
     private let lastFlush = Mutex<Task<Void, Never>?>(nil)
@@ -90,24 +121,35 @@ public final class LogShipper: Sendable {
         }
     }
 
-    /// Queues one line (called from reader threads).
+    /// Queues one line of the worker's own.
     public func add(_ line: String, at timestamp: Int64) {
-        var points: [WorkerProtocol.MetricPoint] = []
-        let range = definitions.isEmpty ? NSRange() : NSRange(line.startIndex..., in: line)
-        for definition in definitions {
-            for match in definition.regex.matches(in: line, range: range) where match.numberOfRanges > 1 {
-                guard let captured = Range(match.range(at: 1), in: line),
-                      let value = Double(line[captured].trimmingCharacters(in: .whitespaces)), value.isFinite else { continue }
-                points.append(WorkerProtocol.MetricPoint(MetricName: definition.name, Value: value, Timestamp: Double(timestamp) / 1000))
-            }
-        }
-        let prompt = pending.withLock { pending -> Bool in
-            pending.lines.append((timestamp, line))
-            if !points.isEmpty { pending.metrics += points }
-            pending.remember(line)
-            return Self.claimPromptFlush(&pending, now: timestamp)
+        hand(.line(line, timestamp), bytes: 0)
+    }
+
+    /// Queues the bytes of one read of the output pipe `source` (called from its reader thread), and
+    /// returns how many bytes of output are waiting to be cut into lines.
+    @discardableResult
+    public func add(output bytes: [UInt8], source: Int32, at timestamp: Int64) -> Int {
+        hand(.output(source: source, bytes: bytes, timestamp: timestamp), bytes: bytes.count)
+    }
+
+    /// The output pipe `source` has ended.
+    public func endOutput(source: Int32, at timestamp: Int64) {
+        hand(.end(source: source, timestamp: timestamp), bytes: 0)
+    }
+
+    /// Bytes of output handed over and not yet cut into lines.
+    var outputWaiting: Int { pending.withLock { $0.outputBytes } }
+
+    @discardableResult
+    private func hand(_ entry: Entry, bytes: Int) -> Int {
+        let (prompt, waiting) = pending.withLock { pending -> (Bool, Int) in
+            pending.entries.append(entry)
+            pending.outputBytes += bytes
+            return (Self.claimPromptFlush(&pending, now: Int64(Date().timeIntervalSince1970 * 1000)), pending.outputBytes)
         }
         if prompt { schedulePromptFlush() }
+        return waiting
     }
 
     /// Whether these lines, arriving after a quiet spell, should be sent now (claimed under the lock).
@@ -124,25 +166,88 @@ public final class LogShipper: Sendable {
         }
     }
 
-    /// Queues the lines of one read, under one lock (called from reader threads): at hundreds of
-    /// thousands of lines a second, a lock per line slows the training script through its pipe.
-    public func add(lines: [String], at timestamp: Int64) {
-        guard definitions.isEmpty else {
-            for line in lines { add(line, at: timestamp) }
-            return
+    /// Cuts what the readers handed over into lines (under `lines`' lock, held by the caller), until
+    /// `enough` lines are ready (a read's bytes at a time) or all is cut.
+    private func cut(_ state: inout Lines, enough: Int = .max) {
+        while state.ready.count < enough {
+            if state.queued.isEmpty {
+                state.queued = pending.withLock { pending -> [Entry] in
+                    defer {
+                        pending.entries = []
+                        pending.outputBytes = 0
+                    }
+                    return pending.entries
+                }
+                state.queued.reverse()
+                if state.queued.isEmpty { return }
+            }
+            cut(state.queued.removeLast(), into: &state)
         }
-        let prompt = pending.withLock { pending -> Bool in
-            pending.lines.reserveCapacity(pending.lines.count + lines.count)
-            for line in lines { pending.lines.append((timestamp, line)) }
-            for line in lines.suffix(Self.tailLength) { pending.remember(line) }
-            return Self.claimPromptFlush(&pending, now: timestamp)
-        }
-        if prompt { schedulePromptFlush() }
     }
 
-    /// The last lines printed, oldest first, for failure reasons.
+    private func cut(_ entry: Entry, into state: inout Lines) {
+        switch entry {
+        case .line(let line, let timestamp):
+            take(line, at: timestamp, into: &state)
+        case .output(let source, let bytes, let timestamp):
+            bytes.withUnsafeBufferPointer { bytes in
+                var start = 0
+                while start < bytes.count {
+                    guard let base = bytes.baseAddress, let found = memchr(base + start, 10, bytes.count - start) else { break }
+                    let end = start + (UnsafeRawPointer(found) - UnsafeRawPointer(base + start))
+                    if let partial = state.partial.removeValue(forKey: source) {
+                        take(LineReader.text(partial + bytes[start..<end]), at: timestamp, into: &state)
+                    } else {
+                        take(LineReader.text(UnsafeBufferPointer(rebasing: bytes[start..<end])), at: timestamp, into: &state)
+                    }
+                    start = end + 1
+                }
+                if start < bytes.count { state.partial[source, default: []].append(contentsOf: bytes[start...]) }
+            }
+            // Lines of megabytes are split (at a character boundary), not held without bound.
+            while var partial = state.partial[source], partial.count >= LineReader.maximumLine {
+                var cut = LineReader.maximumLine
+                while cut > 0 && (partial[cut] & 0xC0) == 0x80 { cut -= 1 }
+                take(LineReader.text(Array(partial[..<cut])), at: timestamp, into: &state)
+                partial.removeFirst(cut)
+                state.partial[source] = partial
+            }
+        case .end(let source, let timestamp):
+            if let partial = state.partial.removeValue(forKey: source), !partial.isEmpty {
+                take(LineReader.text(partial), at: timestamp, into: &state)
+            }
+        }
+    }
+
+    /// One line: queued for sending, remembered for the tail, matched against the metric definitions.
+    private func take(_ line: String, at timestamp: Int64, into state: inout Lines) {
+        state.ready.append((timestamp, line))
+        state.remember(line)
+        guard !definitions.isEmpty else { return }
+        let range = NSRange(line.startIndex..., in: line)
+        for definition in definitions {
+            for match in definition.regex.matches(in: line, range: range) where match.numberOfRanges > 1 {
+                guard let captured = Range(match.range(at: 1), in: line),
+                      let value = Double(line[captured].trimmingCharacters(in: .whitespaces)), value.isFinite else { continue }
+                state.metrics.append(WorkerProtocol.MetricPoint(MetricName: definition.name, Value: value, Timestamp: Double(timestamp) / 1000))
+            }
+        }
+    }
+
+    /// The metric points of the lines not sent yet (what was handed over is cut first).
+    var metricsWaiting: [WorkerProtocol.MetricPoint] {
+        lines.withLock { state in
+            cut(&state)
+            return state.metrics
+        }
+    }
+
+    /// The last lines printed, oldest first, for failure reasons (what was handed over is cut first).
     public var tail: [String] {
-        pending.withLock { Array($0.tail[$0.next...] + $0.tail[..<$0.next]) }
+        lines.withLock { state in
+            cut(&state)
+            return Array(state.tail[state.next...] + state.tail[..<state.next])
+        }
     }
 
     /// Sends what is queued; errors are retried on the next flush (lines are not dropped). Flushes
@@ -162,44 +267,26 @@ public final class LogShipper: Sendable {
     }
 
     private func send() async {
-        let (lines, metrics) = pending.withLock { pending -> ([(timestamp: Int64, message: String)], [WorkerProtocol.MetricPoint]) in
-            if !pending.lines.isEmpty { pending.lastSent = Int64(Date().timeIntervalSince1970 * 1000) }
-            let taken = pending.lines.count
-            defer {
-                // The next batch is likely as large: room for it now, rather than growth by copies.
-                pending.lines = []
-                pending.lines.reserveCapacity(min(taken, 1 << 20))
-                pending.metrics.removeAll()
-                pending.promptFlushScheduled = false
-            }
-            return (pending.lines, pending.metrics)
+        pending.withLock { pending in
+            if !pending.entries.isEmpty { pending.lastSent = Int64(Date().timeIntervalSince1970 * 1000) }
+            pending.promptFlushScheduled = false
         }
-        var index = 0
-        while index < lines.count {
-            // PutLogEvents takes at most 10,000 events and 1,048,576 bytes (26 more per event).
-            var end = index
-            var bytes = 0
-            while end < lines.count && end - index < 10_000 {
-                let size = lines[end].message.utf8.count + 26
-                if end > index && bytes + size > 1_048_576 { break }
-                bytes += size
-                end += 1
-            }
-            let batch = lines[index..<end]
-            do {
-                // Large batches to another machine go compressed (lines compress about tenfold); over
-                // the loopback, compressing would only cost both ends CPU.
-                let body = Self.putLogEvents(group: Self.group, stream: stream, batch)
-                _ = try await client.json(signingName: "logs", target: "Logs_20140328.PutLogEvents", body: body,
-                                          gzip: body.count >= 64 * 1024 && !client.isLoopback)
-            } catch let error as ClientError where error.status.map({ (400..<500).contains($0) }) == true && error.code != "ThrottlingException" {
-                // The service refused this batch as it is: retrying it would jam every later line.
-                print("anneal worker: \(batch.count) log line(s) refused: \(error)")
-            } catch {
-                pending.withLock { $0.lines.insert(contentsOf: lines[index...], at: 0) }
+        // One batch is on its way while the next is cut and encoded: the worker's work overlaps the
+        // service's instead of alternating with it.
+        var next = nextBatch()
+        while let current = next {
+            async let delivered = deliver(current)
+            next = nextBatch()
+            guard await delivered else {
+                // The service is unreachable or busy: these lines go first at the next flush.
+                let back = current.lines + (next?.lines ?? [])
+                lines.withLock { $0.ready.insert(contentsOf: back, at: 0) }
                 break
             }
-            index = end
+        }
+        let metrics = lines.withLock { state -> [WorkerProtocol.MetricPoint] in
+            defer { state.metrics.removeAll() }
+            return state.metrics
         }
         if !metrics.isEmpty {
             let progress = WorkerProtocol.Progress(TrainingJobName: jobName, HostIndex: hostIndex, Event: "metrics", Metrics: metrics)
@@ -207,9 +294,50 @@ public final class LogShipper: Sendable {
                 _ = try await client.call(signingName: WorkerProtocol.signingName, target: "\(WorkerProtocol.targetPrefix).ReportProgress",
                                           progress, as: WorkerProtocol.Empty.self)
             } catch {
-                pending.withLock { $0.metrics.insert(contentsOf: metrics, at: 0) }
+                lines.withLock { $0.metrics.insert(contentsOf: metrics, at: 0) }
             }
         }
+    }
+
+    struct Batch: Sendable {
+        var lines: [(timestamp: Int64, message: String)]
+        var body: [UInt8]
+    }
+
+    /// The next PutLogEvents batch (at most 10,000 events and 1,048,576 bytes, 26 more per event),
+    /// cut from what was handed over; nil when nothing is left.
+    private func nextBatch() -> Batch? {
+        let taken = lines.withLock { state -> [(timestamp: Int64, message: String)] in
+            cut(&state, enough: 10_000)
+            var end = 0
+            var bytes = 0
+            while end < state.ready.count && end < 10_000 {
+                let size = state.ready[end].message.utf8.count + 26
+                if end > 0 && bytes + size > 1_048_576 { break }
+                bytes += size
+                end += 1
+            }
+            defer { state.ready.removeFirst(end) }
+            return Array(state.ready[..<end])
+        }
+        guard !taken.isEmpty else { return nil }
+        return Batch(lines: taken, body: Self.putLogEvents(group: Self.group, stream: stream, taken[...]))
+    }
+
+    /// Sends one batch: false if it should go again later (the service unreachable or throttling).
+    private func deliver(_ batch: Batch) async -> Bool {
+        do {
+            // Large batches to another machine go compressed (lines compress about tenfold); over
+            // the loopback, compressing would only cost both ends CPU.
+            _ = try await client.json(signingName: "logs", target: "Logs_20140328.PutLogEvents", body: batch.body,
+                                      gzip: batch.body.count >= 64 * 1024 && !client.isLoopback)
+        } catch where error.status.map({ (400..<500).contains($0) }) == true && error.code != "ThrottlingException" {
+            // The service refused this batch as it is: retrying it would jam every later line.
+            print("anneal worker: \(batch.lines.count) log line(s) refused: \(error)")
+        } catch {
+            return false
+        }
+        return true
     }
 }
 
@@ -307,40 +435,21 @@ final class LineReader: Sendable {
         thread.start()
     }
 
-    /// Reads the training process's output into `shipper`, a read's lines at a time.
+    /// Reads the training process's output into `shipper`, a read's bytes at a time: this thread only
+    /// copies (the shipper cuts the lines), so the pipe is drained as fast as the script fills it.
     static func start(descriptor: Int32, shipper: LogShipper, onEnd: @escaping @Sendable () -> Void) {
         let thread = Thread {
             var buffer = [UInt8](repeating: 0, count: 256 * 1024)
-            var partial: [UInt8] = []
-            var lines: [String] = []
             while true {
                 let count = read(descriptor, &buffer, buffer.count)
                 if count < 0 && errno == EINTR { continue }
                 if count <= 0 { break }
-                let now = Int64(Date().timeIntervalSince1970 * 1000)
-                buffer.withUnsafeBufferPointer { bytes in
-                    var start = 0
-                    for index in 0..<count where bytes[index] == 10 {
-                        if partial.isEmpty {
-                            lines.append(Self.text(UnsafeBufferPointer(rebasing: bytes[start..<index])))
-                        } else {
-                            partial.append(contentsOf: bytes[start..<index])
-                            lines.append(Self.text(partial))
-                            partial.removeAll(keepingCapacity: true)
-                        }
-                        start = index + 1
-                    }
-                    partial.append(contentsOf: bytes[start..<count])
+                let waiting = shipper.add(output: Array(buffer[..<count]), source: descriptor, at: Int64(Date().timeIntervalSince1970 * 1000))
+                // Output the platform cannot take as fast as it comes waits in the pipe (and the script
+                // with it) once `outputLimit` bytes are held here.
+                if waiting > LogShipper.outputLimit {
+                    while shipper.outputWaiting > LogShipper.outputLimit / 2 { usleep(2000) }
                 }
-                // Lines of megabytes are split (at a character boundary), not held without bound.
-                while partial.count >= Self.maximumLine {
-                    var cut = Self.maximumLine
-                    while cut > 0 && (partial[cut] & 0xC0) == 0x80 { cut -= 1 }
-                    lines.append(Self.text(Array(partial[..<cut])))
-                    partial.removeFirst(cut)
-                }
-                shipper.add(lines: lines, at: now)
-                lines.removeAll(keepingCapacity: true)
                 // A script printing steadily would otherwise wake this thread for each of its writes
                 // (a few KiB): on a VM every such wakeup costs the writer more than the write. A
                 // short pause after a short read lets output gather in the pipe (1 MiB): the script
@@ -348,7 +457,7 @@ final class LineReader: Sendable {
                 // after a quiet spell is still read (and timed) the moment it comes.
                 if count < Self.gatherBelow { usleep(Self.gatherMicroseconds) }
             }
-            if !partial.isEmpty { shipper.add(lines: [Self.text(partial)], at: Int64(Date().timeIntervalSince1970 * 1000)) }
+            shipper.endOutput(source: descriptor, at: Int64(Date().timeIntervalSince1970 * 1000))
             close(descriptor)
             onEnd()
         }

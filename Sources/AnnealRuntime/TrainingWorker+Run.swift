@@ -45,7 +45,11 @@ extension TrainingWorker {
             environment["SAGEMAKER_MANAGED_WARMPOOL_CACHE_DIRECTORY"] = contract.root + "/" + InstanceCache.cacheDirectory
         }
         environment["HOME"] = "/tmp"
-        environment["PYTHONPATH"] = [contract.root + "/code", contract.root + "/code/.anneal-packages"].joined(separator: ":")
+        // Output buffered and flushed every 50 ms rather than written a line at a time (PythonOutput),
+        // unless the job sets PYTHONUNBUFFERED; a PYTHONPATH of the job's own comes after the code's.
+        try PythonOutput.install(root: options.jobDirectory)
+        environment["PYTHONPATH"] = ([contract.root + "/" + PythonOutput.directory, contract.root + "/code", contract.root + "/code/.anneal-packages"]
+            + [spec.environment["PYTHONPATH"] ?? ""].filter { !$0.isEmpty }).joined(separator: ":")
         let endpoint = options.controlPlane.absoluteString
         environment["AWS_ENDPOINT_URL"] = endpoint
         environment["AWS_ENDPOINT_URL_S3"] = endpoint
@@ -77,16 +81,15 @@ extension TrainingWorker {
             argv = ["/usr/bin/env", sandboxed ? "--ignore-signal=TERM,USR1,USR2" : "--ignore-signal=USR1,USR2"] + argv
         }
         shipper.add("[anneal] running: \(command.joined(separator: " "))", at: Int64(Date().timeIntervalSince1970 * 1000))
+        // Standard output and standard error share one pipe (as `2>&1` does): the stream holds the lines
+        // in the order they were written, which two pipes read by two threads could not promise.
         var out: [Int32] = [-1, -1]
-        var err: [Int32] = [-1, -1]
-        guard pipe(&out) == 0, pipe(&err) == 0 else { throw StagingError(description: "InternalServerError: cannot create pipes") }
+        guard pipe(&out) == 0 else { throw StagingError(description: "InternalServerError: cannot create a pipe") }
         // A script that prints in bursts fills the default 64 KiB pipe and waits for the reader; a
         // larger one (the system's maximum, 1 MiB by default) lets it go on while the reader catches up.
-        for descriptor in [out[1], err[1]] { _ = fcntl(descriptor, 1031 /* F_SETPIPE_SZ, not exported to Swift */, Self.pipeCapacity) }
+        _ = fcntl(out[1], 1031 /* F_SETPIPE_SZ, not exported to Swift */, Self.pipeCapacity)
         let finishedOut = LineReader.Completion()
-        let finishedErr = LineReader.Completion()
         LineReader.start(descriptor: out[0], shipper: shipper, onEnd: { finishedOut.finish() })
-        LineReader.start(descriptor: err[0], shipper: shipper, onEnd: { finishedErr.finish() })
         let grace = options.stopGraceSeconds
         // The group is this worker's alone: a later attempt of the same instance may start while this one
         // is still being torn down (a lost Slurm node), and releasing kills whatever the group holds.
@@ -104,23 +107,21 @@ extension TrainingWorker {
         let exit: ProcessExit = try await withCheckedThrowingContinuation { continuation in
             do {
                 trace("spawning the entry point")
-                let pid = try processes.spawn(argv, environment: environment, directory: root + "/code", stdout: out[1], stderr: err[1],
+                let pid = try processes.spawn(argv, environment: environment, directory: root + "/code", stdout: out[1], stderr: out[1],
                                               limits: limits, onExit: { continuation.resume(returning: $0) })
                 setTraining(pid, grace: grace)
             } catch {
                 continuation.resume(throwing: error)
             }
             close(out[1])
-            close(err[1])
         }
         await finishedOut.wait()
-        await finishedErr.wait()
         return EntryPointExit(exit: exit, outOfMemory: (limits?.outOfMemoryKills() ?? 0) > 0)
     }
 }
 
 extension TrainingWorker {
-    /// The capacity asked for the script's stdout and stderr pipes (capped by /proc/sys/fs/pipe-max-size).
+    /// The capacity asked for the pipe of the script's stdout and stderr (capped by /proc/sys/fs/pipe-max-size).
     static let pipeCapacity: Int32 = {
         let maximum = (try? String(contentsOfFile: "/proc/sys/fs/pipe-max-size", encoding: .utf8))
             .flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 1 << 20

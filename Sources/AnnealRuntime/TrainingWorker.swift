@@ -104,7 +104,7 @@ public final class TrainingWorker: Sendable {
         shipper.startOpening { error in print("anneal worker: cannot open the log stream: \(error)") }
         let flusher = Task {
             while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(250))
+                try? await Task.sleep(for: .milliseconds(100))
                 await shipper.flush()
             }
         }

@@ -32,4 +32,22 @@ import Testing
         #expect(pieces.count >= 3 && pieces.allSatisfy { $0.utf8.count <= 256 * 1024 })
         #expect(tail.last == "no newline at the end")
     }
+
+    @Test func ownLinesKeepTheirPlaceAndMetricsAreMatchedInOutput() throws {
+        let client = AWSClient(endpoint: URL(string: "http://127.0.0.1:9")!, region: "us-east-1",
+                               credentials: ClientCredentials(accessKeyID: "AK", secret: "S"))
+        let shipper = LogShipper(client: client, jobName: "j", hostIndex: 1, startedAt: 0,
+                                 metricDefinitions: [("loss", "loss=([0-9.]+)")])
+        shipper.add("[anneal] running", at: 1)
+        #expect(shipper.add(output: Array("epoch 1 loss=0.5\nepoch 2 lo".utf8), source: 7, at: 2) == 27)
+        shipper.add(output: Array("ss=0.25\n".utf8), source: 8, at: 3)
+        shipper.add(output: Array("ss=0.25\nlast".utf8), source: 7, at: 4)
+        shipper.add("[anneal] exited", at: 5)
+        shipper.endOutput(source: 7, at: 6)
+        #expect(shipper.outputWaiting == 47)
+        // Each source's unfinished line waits for its own next read, not the other source's.
+        #expect(shipper.tail == ["[anneal] running", "epoch 1 loss=0.5", "ss=0.25", "epoch 2 loss=0.25", "[anneal] exited", "last"])
+        #expect(shipper.outputWaiting == 0)
+        #expect(shipper.metricsWaiting.map { "\($0.MetricName)=\($0.Value)@\($0.Timestamp)" } == ["loss=0.5@0.002", "loss=0.25@0.004"])
+    }
 }

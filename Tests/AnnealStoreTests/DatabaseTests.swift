@@ -30,6 +30,25 @@ func temporaryDirectory() -> String {
         #expect(mode == "wal")
     }
 
+    @Test func theWALIsCheckpointedOffTheCommittingThread() throws {
+        let path = temporaryDirectory() + "/a.db"
+        let extra = Migration(version: 99, name: "extra", sql: "CREATE TABLE extra (x BLOB)")
+        let db = try Database(path: path, migrations: Schema.migrations + [extra])
+        func size(_ file: String) -> Int { ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? Int) ?? 0 }
+        let before = size(path)
+        // 6 MiB committed: past the checkpointer's threshold, while the commits themselves leave it all in the WAL.
+        for _ in 0..<6 {
+            try db.write(durability: .process) { conn throws(StoreError) in
+                _ = try conn.run("INSERT INTO extra (x) VALUES (zeroblob(1048576))", [])
+            }
+        }
+        #expect(size(path) - before < 1 << 20, "no commit checkpointed")
+        let deadline = Date().addingTimeInterval(5)
+        while size(path) - before < 6 << 20 && Date() < deadline { usleep(20_000) }
+        #expect(size(path) - before >= 6 << 20, "the checkpointer copied the WAL into the database")
+        db.close()
+    }
+
     @Test func failedWriteRollsBack() throws {
         let db = try Database(path: temporaryDirectory() + "/b.db")
         #expect(throws: StoreError.self) {

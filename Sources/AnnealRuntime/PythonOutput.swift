@@ -1,0 +1,127 @@
+import Foundation
+
+/// How a Python training script's output reaches the platform: buffered and flushed at least every
+/// 50 ms (and before standard error, a fork and exit) rather than written a line at a time, through a
+/// `sitecustomize` the worker puts first on the script's PYTHONPATH.
+enum PythonOutput {
+    /// The directory (in the instance's directory) that holds the `sitecustomize`.
+    static let directory = ".anneal-python"
+
+    /// Writes the `sitecustomize` into the instance directory `root` (a temporary name, then renamed).
+    static func install(root: String) throws {
+        try FileManager.default.createDirectory(atPath: root + "/" + directory, withIntermediateDirectories: true)
+        try sitecustomize.write(toFile: root + "/" + directory + "/sitecustomize.py", atomically: true, encoding: .utf8)
+    }
+
+    static let sitecustomize = #"""
+# Anneal: a training script's standard output goes to the platform through a pipe. Written a line
+# at a time (PYTHONUNBUFFERED), every print is a system call that costs a script printing steadily
+# twice its time; buffered as Python buffers a pipe, a line could wait until the script ends. Here it
+# is buffered and flushed at least every ANNEAL_OUTPUT_FLUSH_SECONDS (0.05 by default), before every
+# write to standard error (so the two keep their order), before a fork and at exit (os._exit too). A job that sets
+# PYTHONUNBUFFERED (or runs python -u) gets a write per line, as it asked.
+# Installed by the Anneal worker as sitecustomize; the job's or the interpreter's own
+# sitecustomize, if there is one, runs after it.
+import os as _os
+import sys as _sys
+
+
+def _anneal_buffer_output():
+    try:
+        interval = float(_os.environ.get("ANNEAL_OUTPUT_FLUSH_SECONDS", "0.05"))
+    except ValueError:
+        return
+    out, err = _sys.stdout, _sys.stderr
+    # PYTHONUNBUFFERED or python -u: standard output is written through, as asked.
+    if not interval > 0 or out is None or err is None or getattr(out, "write_through", True) or out.isatty():
+        return
+    import atexit
+    import io
+    import threading
+    import time
+
+    def flush_stdout():
+        for stream in (_sys.stdout, _sys.__stdout__):
+            try:
+                if stream is not None and not stream.closed:
+                    stream.flush()
+            except Exception:
+                pass
+
+    class OrderedStderr(io.TextIOWrapper):
+        """Standard error that lets standard output's buffered lines go first."""
+
+        def write(self, text):
+            if _sys.stdout is not None and _sys.stdout is not self:
+                flush_stdout()
+            return super().write(text)
+
+    if type(err) is io.TextIOWrapper and err.fileno() == 2:
+        ordered = OrderedStderr(err.detach(), encoding=err.encoding, errors=err.errors, newline="\n",
+                                line_buffering=err.line_buffering, write_through=err.write_through)
+        _sys.stderr = _sys.__stderr__ = ordered
+
+    state = {"lock": threading.Lock(), "stopped": False}
+
+    def run(lock):
+        while True:
+            time.sleep(interval)
+            with lock:
+                if state["stopped"] or lock is not state["lock"]:
+                    return
+                flush_stdout()
+
+    def start():
+        threading.Thread(target=run, args=(state["lock"],), name="anneal-output-flush", daemon=True).start()
+
+    def before_fork():
+        # No flush is in progress in the child, and what the parent buffered is not printed twice.
+        state["lock"].acquire()
+        flush_stdout()
+
+    def after_fork_in_child():
+        state["lock"] = threading.Lock()
+        start()
+
+    def stop():
+        # Before the interpreter finalises (it flushes the streams itself): the thread is stopped out
+        # of any flush, so it never holds standard output's lock while the interpreter shuts down.
+        if state["lock"].acquire(timeout=10):
+            state["stopped"] = True
+            state["lock"].release()
+
+    exit_now = _os._exit
+
+    def _exit(status):
+        # os._exit skips the interpreter's own flush (a forked child's way out).
+        flush_stdout()
+        exit_now(status)
+
+    _os._exit = _exit
+    _os.register_at_fork(before=before_fork, after_in_parent=lambda: state["lock"].release(),
+                         after_in_child=after_fork_in_child)
+    atexit.register(stop)
+    start()
+
+
+def _anneal_chain():
+    """Runs the sitecustomize this one stands in front of, if any (as site.py would have)."""
+    import importlib.machinery
+    import importlib.util
+    here = _os.path.dirname(_os.path.abspath(__file__))
+    path = [entry for entry in _sys.path if _os.path.abspath(entry or ".") != here]
+    spec = importlib.machinery.PathFinder.find_spec("sitecustomize", path)
+    if spec is None or spec.loader is None:
+        return
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as error:
+        print(f"Error in sitecustomize; set PYTHONVERBOSE for traceback:\n{type(error).__name__}: {error}", file=_sys.stderr)
+
+
+_anneal_buffer_output()
+_anneal_chain()
+del _anneal_buffer_output, _anneal_chain
+"""#
+}
