@@ -146,7 +146,9 @@ public final class LogShipper: Sendable {
         let (prompt, waiting) = pending.withLock { pending -> (Bool, Int) in
             pending.entries.append(entry)
             pending.outputBytes += bytes
-            return (Self.claimPromptFlush(&pending, now: Int64(Date().timeIntervalSince1970 * 1000)), pending.outputBytes)
+            let prompt = Self.claimPromptFlush(&pending, now: Int64(Date().timeIntervalSince1970 * 1000))
+                || Self.claimBacklogFlush(&pending)
+            return (prompt, pending.outputBytes)
         }
         if prompt { schedulePromptFlush() }
         return waiting
@@ -158,6 +160,16 @@ public final class LogShipper: Sendable {
         pending.promptFlushScheduled = true
         return true
     }
+
+    /// Whether a batch's worth of output is waiting with no flush on its way: it goes now rather than
+    /// at the next periodic flush (a script printing as fast as it can keeps the sending loop busy).
+    static func claimBacklogFlush(_ pending: inout Pending) -> Bool {
+        guard !pending.promptFlushScheduled, pending.outputBytes >= backlogBytes else { return false }
+        pending.promptFlushScheduled = true
+        return true
+    }
+
+    static let backlogBytes = 256 * 1024
 
     private func schedulePromptFlush() {
         Task.detached { [self] in
