@@ -37,9 +37,14 @@ public final class LogShipper: Sendable {
         var ready: [(timestamp: Int64, message: String)] = []
         var metrics: [WorkerProtocol.MetricPoint] = []
         var partial: [Int32: [UInt8]] = [:]
+        /// The pieces (and their bytes) of the line of each source being split.
+        var split: [Int32: (pieces: Int, bytes: Int)] = [:]
         /// The last `tailLength` lines, a ring: `tail[next]` is the oldest once it is full.
         var tail: [String] = []
         var next = 0
+        /// For each metric definition, the lines its regex gave up on for taking too long; at
+        /// `regexStrikes` it is applied no more.
+        var slowLines: [Int] = []
 
         /// Keeps `line` among the last `tailLength` (for FailureReason), replacing the oldest.
         mutating func remember(_ line: String) {
@@ -207,28 +212,51 @@ public final class LogShipper: Sendable {
                 while start < bytes.count {
                     guard let base = bytes.baseAddress, let found = memchr(base + start, 10, bytes.count - start) else { break }
                     let end = start + (UnsafeRawPointer(found) - UnsafeRawPointer(base + start))
-                    if let partial = state.partial.removeValue(forKey: source) {
-                        take(LineReader.text(partial + bytes[start..<end]), at: timestamp, into: &state)
+                    if var partial = state.partial.removeValue(forKey: source) {
+                        partial.append(contentsOf: bytes[start..<end])
+                        partial.withUnsafeBufferPointer { _ = emit($0, source: source, at: timestamp, ends: true, into: &state) }
                     } else {
-                        take(LineReader.text(UnsafeBufferPointer(rebasing: bytes[start..<end])), at: timestamp, into: &state)
+                        _ = emit(UnsafeBufferPointer(rebasing: bytes[start..<end]), source: source, at: timestamp, ends: true, into: &state)
                     }
                     start = end + 1
                 }
                 if start < bytes.count { state.partial[source, default: []].append(contentsOf: bytes[start...]) }
             }
-            // Lines of megabytes are split (at a character boundary), not held without bound.
-            while var partial = state.partial[source], partial.count >= LineReader.maximumLine {
-                var cut = LineReader.maximumLine
-                while cut > 0 && (partial[cut] & 0xC0) == 0x80 { cut -= 1 }
-                take(LineReader.text(Array(partial[..<cut])), at: timestamp, into: &state)
-                partial.removeFirst(cut)
-                state.partial[source] = partial
+            // An unfinished line of megabytes goes in pieces as it comes, not held without bound.
+            if let partial = state.partial[source], partial.count >= LineReader.maximumLine {
+                let kept = partial.withUnsafeBufferPointer { emit($0, source: source, at: timestamp, ends: false, into: &state) }
+                state.partial[source] = Array(partial.suffix(kept))
             }
         case .end(let source, let timestamp):
             if let partial = state.partial.removeValue(forKey: source), !partial.isEmpty {
-                take(LineReader.text(partial), at: timestamp, into: &state)
+                partial.withUnsafeBufferPointer { _ = emit($0, source: source, at: timestamp, ends: true, into: &state) }
             }
         }
+    }
+
+    /// Takes the line `bytes` of `source`, in pieces CloudWatch Logs takes (`maximumLine` bytes at
+    /// most, cut at a character boundary) if it is longer, with a line saying so after its last
+    /// piece. Unless the line `ends` here, the last piece is kept back: returns its length.
+    private func emit(_ bytes: UnsafeBufferPointer<UInt8>, source: Int32, at timestamp: Int64, ends: Bool,
+                      into state: inout Lines) -> Int {
+        var start = 0
+        while bytes.count - start > LineReader.maximumLine {
+            var cut = start + LineReader.maximumLine
+            while cut > start && (bytes[cut] & 0xC0) == 0x80 { cut -= 1 }
+            take(LineReader.text(UnsafeBufferPointer(rebasing: bytes[start..<cut])), at: timestamp, into: &state)
+            state.split[source, default: (0, 0)].pieces += 1
+            state.split[source, default: (0, 0)].bytes += cut - start
+            start = cut
+        }
+        guard ends else { return bytes.count - start }
+        take(LineReader.text(UnsafeBufferPointer(rebasing: bytes[start...])), at: timestamp, into: &state)
+        if let split = state.split.removeValue(forKey: source) {
+            let notice = "[anneal] the line above was \(split.bytes + bytes.count - start) bytes: it was split into \(split.pieces + 1) "
+                + "events (CloudWatch Logs takes up to \(LineReader.maximumLine) bytes in one)"
+            state.ready.append((timestamp, notice))
+            state.remember(notice)
+        }
+        return 0
     }
 
     /// One line: queued for sending, remembered for the tail, matched against the metric definitions.
@@ -236,15 +264,43 @@ public final class LogShipper: Sendable {
         state.ready.append((timestamp, line))
         state.remember(line)
         guard !definitions.isEmpty else { return }
+        if state.slowLines.isEmpty { state.slowLines = Array(repeating: 0, count: definitions.count) }
         let range = NSRange(line.startIndex..., in: line)
-        for definition in definitions {
-            for match in definition.regex.matches(in: line, range: range) where match.numberOfRanges > 1 {
-                guard let captured = Range(match.range(at: 1), in: line),
-                      let value = Double(line[captured].trimmingCharacters(in: .whitespaces)), value.isFinite else { continue }
+        for (index, definition) in definitions.enumerated() where state.slowLines[index] < Self.regexStrikes {
+            // A regex that backtracks catastrophically on a line is stopped after `regexBudget` (ICU
+            // reports progress every few thousand steps) rather than stalling every later line.
+            let started = ContinuousClock.now
+            var values: [Double] = []
+            var gaveUp = false
+            definition.regex.enumerateMatches(in: line, options: [.reportProgress], range: range) { match, _, stop in
+                guard let match else {
+                    if ContinuousClock.now - started > Self.regexBudget {
+                        gaveUp = true
+                        stop.pointee = true
+                    }
+                    return
+                }
+                guard match.numberOfRanges > 1, let captured = Range(match.range(at: 1), in: line),
+                      let value = Double(line[captured].trimmingCharacters(in: .whitespaces)), value.isFinite else { return }
+                values.append(value)
+            }
+            for value in values {
                 state.metrics.append(WorkerProtocol.MetricPoint(MetricName: definition.name, Value: value, Timestamp: Double(timestamp) / 1000))
             }
+            guard gaveUp else { continue }
+            state.slowLines[index] += 1
+            let notice = state.slowLines[index] < Self.regexStrikes
+                ? "[anneal] metric \(definition.name): its regex ran over \(Self.regexBudget) on a line and was stopped there"
+                : "[anneal] metric \(definition.name): its regex ran over \(Self.regexBudget) on \(Self.regexStrikes) lines; it is no "
+                    + "longer applied to this job's lines (catastrophic backtracking? make its repetitions unambiguous)"
+            state.ready.append((timestamp, notice))
+            state.remember(notice)
         }
     }
+
+    /// How long one metric regex may run on one line, and on how many lines it may run out of it.
+    static let regexBudget = Duration.milliseconds(20)
+    static let regexStrikes = 3
 
     /// The metric points of the lines not sent yet (what was handed over is cut first).
     var metricsWaiting: [WorkerProtocol.MetricPoint] {
