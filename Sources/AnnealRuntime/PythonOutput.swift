@@ -18,8 +18,8 @@ enum PythonOutput {
 # at a time (PYTHONUNBUFFERED), every print is a system call that costs a script printing steadily
 # twice its time; buffered as Python buffers a pipe, a line could wait until the script ends. Here
 # it is buffered (64 KiB) and flushed at least every ANNEAL_OUTPUT_FLUSH_SECONDS (0.05 by default),
-# before every write to standard error (so the two keep their order), before a fork and at exit
-# (os._exit too). A job that sets PYTHONUNBUFFERED (or runs python -u) gets a write per line.
+# before every write to standard error (so the two keep their order), before a fork or a
+# subprocess and at exit (os._exit too). A job that sets PYTHONUNBUFFERED (or runs python -u) gets a write per line.
 # Installed by the Anneal worker as sitecustomize; the job's or the interpreter's own
 # sitecustomize, if there is one, runs after it.
 import os as _os
@@ -99,6 +99,15 @@ def _anneal_buffer_output():
             state["stopped"] = True
             state["lock"].release()
 
+    # A child the script starts writes to the same pipe at once: what the script printed before
+    # starting it goes first (subprocess and os.system raise these audit events before they start one).
+    spawning = frozenset({"subprocess.Popen", "os.system", "os.posix_spawn", "os.spawn", "os.exec", "os.fork", "os.forkpty"})
+
+    def before_spawn(event, args):
+        if event in spawning:
+            flush_stdout()
+
+    _sys.addaudithook(before_spawn)
     exit_now = _os._exit
 
     def _exit(status):

@@ -1,9 +1,11 @@
 """Prints through every path a training script's output takes: print, logging (standard error), a
-forked child leaving by os._exit, a multiprocessing child; then a line mid-run, a pause, a last line."""
+forked child leaving by os._exit, a multiprocessing child, a subprocess; then a line mid-run, a
+pause, a last line."""
 import argparse
 import logging
 import multiprocessing
 import os
+import subprocess
 import sys
 import time
 
@@ -29,6 +31,8 @@ def child():
 process = multiprocessing.get_context("fork").Process(target=child)
 process.start()
 process.join()
+print("order 7 (before a subprocess)")
+subprocess.run(["echo", "order 8 (subprocess)"], check=True)
 print(f"mid-run at={time.time():.3f}")
 time.sleep(args.pause)
-print("order 7")
+print("order 9")
