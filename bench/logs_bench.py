@@ -179,6 +179,8 @@ def main():
     print(f"{'script printing to /dev/null, run by hand (baseline), s':<52} {base:>12.3f}")
     print(f"{'script printing under the platform, s':<52} {script:>12.3f}")
     print(f"{'script slowed by, %':<52} {slowdown * 100:>12.1f}")
+    print(f"{'  each round (platform / by hand in the same round), %':<52} "
+          + " ".join(f"{(r['script_seconds'] / d - 1) * 100:.1f}" for r, d in zip(runs, direct)))
     base_per_line = statistics.median(direct_per_line)
     script_per_line = statistics.median(r["script_seconds"] for r in per_line)
     print(f"{'with PYTHONUNBUFFERED=1: to /dev/null by hand, s':<52} {base_per_line:>12.3f}")
