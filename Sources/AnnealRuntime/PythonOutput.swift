@@ -30,10 +30,15 @@ def _anneal_buffer_output():
     try:
         interval = float(_os.environ.get("ANNEAL_OUTPUT_FLUSH_SECONDS", "0.05"))
     except ValueError:
-        return
+        interval = 0.05
     out, err = _sys.stdout, _sys.stderr
     # PYTHONUNBUFFERED or python -u: standard output is written through, as asked.
-    if not interval > 0 or out is None or err is None or getattr(out, "write_through", True) or out.isatty():
+    if out is None or err is None or getattr(out, "write_through", True) or out.isatty():
+        return
+    if not interval > 0 or _sys.version_info < (3, 8):
+        # A period of 0, or no audit hooks to flush before a subprocess (before 3.8): a write per line.
+        if hasattr(out, "reconfigure"):
+            out.reconfigure(line_buffering=True)
         return
     import atexit
     import io
