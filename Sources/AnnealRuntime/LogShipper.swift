@@ -78,8 +78,15 @@ public final class LogShipper: Sendable {
     /// Taken by whoever cuts lines (a flush, `tail`), never by the readers.
     private let lines = Mutex(Lines())
     /// The flush in progress, which the next one waits for: flushes never overlap, so a final
-    /// flush returns only once every line handed over before it has been sent.
-    private let lastFlush = Mutex<Task<Void, Never>?>(nil)
+    /// flush returns only once every line handed over before it has been sent. A flush queued and
+    /// not started yet is joined rather than another queued behind it (it sends what is there when it
+    /// starts): the periodic flushes of a long send pile up no further than one.
+    private struct Flushes {
+        var last: Task<Void, Never>?
+        var queued: Task<Void, Never>?
+    }
+
+    private let flushes = Mutex(Flushes())
 
     public init(client: AWSClient, jobName: String, hostIndex: Int, startedAt: Int64, metricDefinitions: [(String, String)]) {
         self.client = client
@@ -93,9 +100,9 @@ public final class LogShipper: Sendable {
 
     /// Starts creating the group and stream in the background; every flush waits for it to end.
     public func startOpening(onError: @escaping @Sendable (ClientError) -> Void) {
-        lastFlush.withLock { last in
-            let previous = last
-            last = Task { [self] in
+        flushes.withLock { flushes in
+            let previous = flushes.last
+            flushes.last = Task { [self] in
                 await previous?.value
                 do throws(ClientError) { try await open() } catch { onError(error) }
             }
@@ -322,13 +329,17 @@ public final class LogShipper: Sendable {
     /// run one after another, each to its end even if the caller's task is cancelled (a batch cut
     /// off mid-request might be stored and then sent again).
     public func flush() async {
-        let task = lastFlush.withLock { last -> Task<Void, Never> in
-            let previous = last
+        let task = flushes.withLock { flushes -> Task<Void, Never> in
+            if let queued = flushes.queued { return queued }
+            let previous = flushes.last
             let next = Task { [self] in
                 await previous?.value
+                // Started: what is handed over from now on needs a flush of its own.
+                self.flushes.withLock { $0.queued = nil }
                 await send()
             }
-            last = next
+            flushes.last = next
+            flushes.queued = next
             return next
         }
         await task.value
