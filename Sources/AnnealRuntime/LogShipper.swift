@@ -46,6 +46,12 @@ public final class LogShipper: Sendable {
         /// `regexStrikes` it is applied no more.
         var slowLines: [Int] = []
 
+        /// A line of the platform's about the output (not matched against the metric definitions).
+        mutating func notice(_ line: String, at timestamp: Int64) {
+            ready.append((timestamp, line))
+            remember(line)
+        }
+
         /// Keeps `line` among the last `tailLength` (for FailureReason), replacing the oldest.
         mutating func remember(_ line: String) {
             if tail.count < LogShipper.tailLength {
@@ -76,7 +82,7 @@ public final class LogShipper: Sendable {
     private let definitions: [(name: String, regex: NSRegularExpression)]
     private let pending = Mutex(Pending())
     /// Taken by whoever cuts lines (a flush, `tail`), never by the readers.
-    private let lines = Mutex(Lines())
+    private let lines: Mutex<Lines>
     /// The flush in progress, which the next one waits for: flushes never overlap, so a final
     /// flush returns only once every line handed over before it has been sent. A flush queued and
     /// not started yet is joined rather than another queued behind it (it sends what is there when it
@@ -96,6 +102,7 @@ public final class LogShipper: Sendable {
         definitions = metricDefinitions.compactMap { name, pattern in
             (try? NSRegularExpression(pattern: pattern)).map { (name, $0) }
         }
+        lines = Mutex(Lines(slowLines: Array(repeating: 0, count: definitions.count)))
     }
 
     /// Starts creating the group and stream in the background; every flush waits for it to end.
@@ -260,8 +267,7 @@ public final class LogShipper: Sendable {
         if let split = state.split.removeValue(forKey: source) {
             let notice = "[anneal] the line above was \(split.bytes + bytes.count - start) bytes: it was split into \(split.pieces + 1) "
                 + "events (CloudWatch Logs takes up to \(LineReader.maximumLine) bytes in one)"
-            state.ready.append((timestamp, notice))
-            state.remember(notice)
+            state.notice(notice, at: timestamp)
         }
         return 0
     }
@@ -271,7 +277,6 @@ public final class LogShipper: Sendable {
         state.ready.append((timestamp, line))
         state.remember(line)
         guard !definitions.isEmpty else { return }
-        if state.slowLines.isEmpty { state.slowLines = Array(repeating: 0, count: definitions.count) }
         let range = NSRange(line.startIndex..., in: line)
         for (index, definition) in definitions.enumerated() where state.slowLines[index] < Self.regexStrikes {
             // A regex that backtracks catastrophically on a line is stopped after `regexBudget` (ICU
@@ -300,8 +305,7 @@ public final class LogShipper: Sendable {
                 ? "[anneal] metric \(definition.name): its regex ran over \(Self.regexBudget) on a line and was stopped there"
                 : "[anneal] metric \(definition.name): its regex ran over \(Self.regexBudget) on \(Self.regexStrikes) lines; it is no "
                     + "longer applied to this job's lines (catastrophic backtracking? make its repetitions unambiguous)"
-            state.ready.append((timestamp, notice))
-            state.remember(notice)
+            state.notice(notice, at: timestamp)
         }
     }
 
